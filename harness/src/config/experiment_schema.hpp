@@ -1,0 +1,20 @@
+#pragma once
+// The schema of a whole experiment file: the top-level keys of DESIGN.md, the shared blocks,
+// and the block of every built-in task.
+#include <vector>
+
+#include "config/schema.hpp"
+
+namespace qharness {
+
+struct TaskInfo;
+
+SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks);
+
+// Options every quantizer slot takes, whatever the plugin: bits, granularity, rounding.
+std::vector<ParamSpec> quantizer_common_params();
+
+// Blocks shared by several tasks.
+SchemaNode data_schema();
+
+}  // namespace qharness

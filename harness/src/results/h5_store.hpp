@@ -1,0 +1,57 @@
+#pragma once
+// The HDF5 results store: trial files, shard files and the experiment file
+// (results/<name>/<name>.h5). The layout is a contract with users who open the files with
+// h5py; it is described in DESIGN.md ("Results") and, field by field, in h5_store.cpp.
+//
+// Errors: malformed input records throw std::invalid_argument before anything touches the
+// disk; every other failure (I/O, HDF5, a file that is not a qharness results file) throws
+// std::runtime_error whose message names the operation, the file and the cause.
+// The HDF5 library is not thread-safe in Debian's serial build: call these from one thread.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "results/trial_record.hpp"
+
+namespace qharness::h5 {
+
+// Writes one trial to `path` atomically: writes `path` + ".tmp-<pid>" in the same folder,
+// closes it, fsyncs it, then rename()s it over `path`. A process killed at any moment leaves
+// either the old file or the new one, never a half-written one (but possibly a stale
+// ".tmp-<pid>" file beside it, which readers should ignore).
+void write_trial_file(const std::string& path, const Provenance& prov, const TrialRecord& trial);
+
+struct TrialInfo {
+  std::string id;
+  std::int64_t index = 0;
+  std::string status;
+  std::string file;  // the results file that holds /trials/<id>
+};
+
+// The trials a results file holds (a trial file, a shard file or an experiment file), read
+// from /trials/<id> attributes, in ascending index order. Throws std::runtime_error naming
+// the file and the cause when the file is unreadable or not a qharness results file.
+std::vector<TrialInfo> list_trials(const std::string& path);
+
+// Writes `out_path` atomically (same temp+fsync+rename): the root provenance attributes,
+// a copy of each listed trial's group /trials/<id> taken from TrialInfo::file with H5Ocopy,
+// in ascending index order, and the /summary table built from the copied groups.
+// The same id listed twice is an error (std::invalid_argument). A source file may be
+// `out_path` itself: the old file is read while the new one is written beside it.
+void write_consolidated(const std::string& out_path, const Provenance& prov,
+                        const std::vector<TrialInfo>& trials);
+
+Provenance read_provenance(const std::string& path);
+
+// Everything back, for tests and merge checks.
+TrialRecord read_trial(const std::string& path, const std::string& id);
+
+// The /summary table of an experiment (or shard) file as text cells, for `qharness report`:
+// integers as integers, other numbers as %.6g, NaN as "nan", strings as stored.
+struct SummaryTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+};
+SummaryTable read_summary(const std::string& path);
+
+}  // namespace qharness::h5

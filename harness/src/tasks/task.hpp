@@ -1,0 +1,49 @@
+#pragma once
+// A task is what one trial does (`task:` in the YAML): train, ptq, hessian, selftest, ...
+// Each task declares its own YAML block (its schema; the block's key is the task's name) and
+// the shared blocks it reads (data, model, quant). The runner builds a TrialContext per trial,
+// calls run(), and records what the task wrote into the context.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config/resolve.hpp"
+#include "config/schema.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "results/trial_record.hpp"
+
+namespace qharness {
+
+class TrialContext {
+ public:
+  TrialContext(const ResolvedConfig& config, const PluginRegistry& plugins, TrialRecord& record)
+      : config_(config), plugins_(plugins), record_(record) {}
+
+  const ResolvedConfig& config() const { return config_; }
+  const PluginRegistry& plugins() const { return plugins_; }
+  std::int64_t seed() const { return record_.seed; }
+
+  // What the trial produced (DESIGN.md, "Results"). Names are unique within each group.
+  void metric(const std::string& name, double value);
+  void series(const std::string& name, std::vector<double> values);
+  void array(const std::string& name, NdArray array);
+
+ private:
+  const ResolvedConfig& config_;
+  const PluginRegistry& plugins_;
+  TrialRecord& record_;
+};
+
+struct TaskInfo {
+  std::string name;                 // the value of `task:`
+  std::string description;          // one line, for the YAML reference
+  std::vector<std::string> uses;    // shared blocks it reads besides its own (data, model, ...)
+  std::function<SchemaNode()> schema;   // its own block, `<name>:`
+  std::function<void(TrialContext&)> run;
+};
+
+// Every built-in task, in the order of the YAML reference.
+const std::vector<TaskInfo>& all_tasks();
+const TaskInfo* find_task(const std::string& name);
+
+}  // namespace qharness

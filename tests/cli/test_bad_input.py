@@ -1,0 +1,82 @@
+"""Bad input exits 2 with a message naming the problem, before any trial runs and without
+touching the results folder."""
+import os
+import shutil
+import unittest
+
+from common import BAD_PLUGIN, CliTestCase, base_env, qharness, write
+
+GOOD = "name: bad\ntask: selftest\nselftest:\n  dim: 3\n"
+
+
+class BadInput(CliTestCase):
+    def run_bad(self, yaml_text, *extra, env=None):
+        f = write(os.path.join(self.tmp, "exp.yaml"), yaml_text)
+        p = qharness(["run", f, *extra], cwd=self.tmp, env=env)
+        self.assert_exit(p, 2)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "results")), "bad input wrote results")
+        return p.stderr
+
+    def test_malformed_yaml_names_file_and_line(self):
+        err = self.run_bad("name: bad\ntask: selftest\nselftest: {dim: 3\n")
+        self.assertRegex(err, r"exp\.yaml:\d+:\d+: YAML syntax error")
+
+    def test_unknown_key_names_line_and_nearest_key(self):
+        err = self.run_bad("name: bad\ntask: selftest\nselftest:\n  dimm: 3\n")
+        self.assertIn("exp.yaml:4:3: unknown key 'selftest.dimm' (did you mean 'dim'?)", err)
+
+    def test_wrong_type_and_missing_required_key(self):
+        err = self.run_bad("task: selftest\nselftest:\n  dim: lots\n")
+        self.assertIn("selftest.dim: expected an int, got 'lots'", err)
+        self.assertIn("missing required key 'name'", err)
+
+    def test_unknown_plugin_lists_the_known_ones(self):
+        err = self.run_bad(GOOD + "  optimizer: {name: nosuch}\n")
+        self.assertIn("exp.yaml:5:", err)
+        self.assertIn("unknown optimizer plugin 'nosuch'", err)
+        self.assertIn("known optimizer plugins: powell", err)
+
+    def test_unknown_task_lists_the_known_ones(self):
+        err = self.run_bad("name: bad\ntask: selftests\n")
+        self.assertIn("'selftests' is not one of", err)
+        self.assertIn("did you mean 'selftest'?", err)
+
+    def test_plugin_built_for_another_api_version_is_refused(self):
+        self.assertTrue(os.path.exists(BAD_PLUGIN), BAD_PLUGIN)
+        folder = os.path.join(self.tmp, "plugins")
+        os.makedirs(folder)
+        shutil.copy(BAD_PLUGIN, folder)
+        for env, extra_yaml in ((base_env(QHARNESS_PLUGIN_PATH=folder), ""),
+                                (None, f"plugins: [{folder}]\n")):
+            err = self.run_bad(GOOD + extra_yaml, env=env)
+            self.assertIn("was built for qharness plugin API version 999", err)
+            self.assertIn("this qharness has plugin API version 1", err)
+        p = qharness(["plugins"], cwd=self.tmp, env=base_env(QHARNESS_PLUGIN_PATH=folder))
+        self.assert_exit(p, 2)
+
+    def test_missing_data_path_names_it_and_the_package(self):
+        err = self.run_bad(GOOD + "data:\n  dataset: fashion-mnist\n  root: /nonexistent/fmnist\n")
+        self.assertIn("exp.yaml:7:", err)
+        self.assertIn("'/nonexistent/fmnist'", err)
+        self.assertIn("dataset-fashion-mnist", err)
+
+    def test_data_folder_without_the_dataset_files(self):
+        empty = os.path.join(self.tmp, "empty")
+        os.makedirs(empty)
+        err = self.run_bad(GOOD + f"data:\n  dataset: mnist\n  root: {empty}\n")
+        self.assertIn("lacks the mnist files train-images-idx3-ubyte.gz", err)
+
+    def test_bad_override_and_bad_sweep(self):
+        err = self.run_bad(GOOD, "selftest.dim")
+        self.assertIn("expected key.path=value", err)
+        err = self.run_bad(GOOD + "sweep:\n  zip:\n    selftest.dim: [1, 2]\n    selftest.size: [5]\n")
+        self.assertIn("zipped lists advance together", err)
+
+    def test_missing_experiment_file(self):
+        p = qharness(["run", os.path.join(self.tmp, "nope.yaml")], cwd=self.tmp)
+        self.assert_exit(p, 2)
+        self.assertIn("nope.yaml: cannot read the experiment file", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

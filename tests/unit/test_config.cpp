@@ -1,0 +1,224 @@
+// The experiment YAML: loading with extends, origins, overrides, sweep expansion, validation
+// against the schema, and trial ids.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "config/experiment_schema.hpp"
+#include "config/raw_config.hpp"
+#include "config/resolve.hpp"
+#include "config/sweep.hpp"
+#include "tasks/task.hpp"
+
+namespace qharness {
+namespace {
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+// A catalog with one optimizer and one quantizer, as a plugin library would register them.
+class FakeCatalog : public PluginCatalog {
+ public:
+  FakeCatalog() {
+    optimizer_.name = "powell";
+    optimizer_.params = {{"maxiter", ParamType::Int, std::int64_t{1000}, "iterations", {}, false},
+                         {"xtol", ParamType::Double, 1e-4, "tolerance", {}, false}};
+    quantizer_.name = "template";
+  }
+  const PluginInfo* find(PluginKind kind, const std::string& name) const override {
+    if (kind == PluginKind::Optimizer && name == optimizer_.name) return &optimizer_;
+    if (kind == PluginKind::Quantizer && name == quantizer_.name) return &quantizer_;
+    return nullptr;
+  }
+  std::vector<std::string> names(PluginKind kind) const override {
+    if (kind == PluginKind::Optimizer) return {"powell"};
+    if (kind == PluginKind::Quantizer) return {"template"};
+    return {};
+  }
+
+ private:
+  PluginInfo optimizer_, quantizer_;
+};
+
+struct Resolved {
+  ResolvedConfig config;
+  std::vector<std::string> errors;
+};
+
+Resolved resolve_text(const std::string& yaml) {
+  RawConfig raw = load_experiment(write_file("resolve.yaml", yaml));
+  auto points = expand_sweep(raw);
+  Resolved r;
+  std::vector<std::string> notes;
+  FakeCatalog catalog;
+  r.config = resolve_config(points.at(0).tree, experiment_schema(all_tasks()), {"selftest"}, catalog,
+                            [&](const std::string& p) { return raw.origin_of(p); }, r.errors, notes);
+  return r;
+}
+
+std::string all_errors(const Resolved& r) {
+  std::string s;
+  for (const auto& e : r.errors) s += e + "\n";
+  return s;
+}
+
+TEST(RawConfig, ExtendsMergesMapsAndRecordsOrigins) {
+  write_file("base.yaml", "name: base\ntask: selftest\nselftest:\n  dim: 3\n  function: rosenbrock\n");
+  const std::string child = write_file("child.yaml", "extends: base.yaml\nname: child\nselftest:\n  dim: 5\n");
+  RawConfig raw = load_experiment(child);
+  EXPECT_EQ(raw.root["name"].Scalar(), "child");
+  EXPECT_EQ(raw.root["selftest"]["dim"].Scalar(), "5");
+  EXPECT_EQ(raw.root["selftest"]["function"].Scalar(), "rosenbrock");  // kept from the base
+  EXPECT_FALSE(raw.root["extends"]);
+  EXPECT_EQ(raw.origin_of("selftest.dim").line, 4);
+  EXPECT_NE(raw.origin_of("selftest.dim").file.find("child.yaml"), std::string::npos);
+  EXPECT_EQ(raw.origin_of("selftest.function").line, 5);
+  EXPECT_NE(raw.origin_of("selftest.function").file.find("base.yaml"), std::string::npos);
+}
+
+TEST(RawConfig, SyntaxErrorNamesFileAndLine) {
+  const std::string f = write_file("bad.yaml", "name: x\ntask: selftest\nselftest: {dim: 3\n");
+  try {
+    load_experiment(f);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.yaml:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("YAML syntax error"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RawConfig, DuplicateKeyIsAnError) {
+  const std::string f = write_file("dup.yaml", "name: x\ntask: selftest\nname: y\n");
+  try {
+    load_experiment(f);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("dup.yaml:3:1: duplicate key 'name'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RawConfig, ExtendsCycleIsAnError) {
+  write_file("cycle_a.yaml", "extends: cycle_b.yaml\nname: a\n");
+  const std::string b = write_file("cycle_b.yaml", "extends: cycle_a.yaml\nname: b\n");
+  EXPECT_THROW(load_experiment(b), ConfigError);
+}
+
+TEST(Overrides, ValuesAxesAndReplacedAxes) {
+  RawConfig raw = load_experiment(write_file(
+      "ov.yaml", "name: x\ntask: selftest\nsweep:\n  grid:\n    selftest.dim: [2, 3]\n    selftest.function: [quadratic, rosenbrock]\n"));
+  apply_overrides(raw, {"selftest.dim=7", "selftest.bounds=[-1, 1]", "seed=3,4,5"});
+  EXPECT_EQ(raw.root["selftest"]["dim"].Scalar(), "7");
+  EXPECT_FALSE(raw.root["sweep"]["grid"]["selftest.dim"]);  // the override replaced the axis
+  EXPECT_EQ(raw.root["selftest"]["bounds"].size(), 2u);
+  EXPECT_EQ(raw.root["sweep"]["grid"]["seed"].size(), 3u);
+  EXPECT_EQ(raw.origin_of("selftest.dim").file, "command line 'selftest.dim=7'");
+  EXPECT_THROW(apply_overrides(raw, {"noequals"}), ConfigError);
+}
+
+TEST(Sweep, GridZipSeedsOrder) {
+  RawConfig raw = load_experiment(write_file("sw.yaml",
+                                             "name: x\ntask: selftest\nsweep:\n"
+                                             "  grid:\n    selftest.dim: [2, 3]\n    selftest.function: [quadratic, rosenbrock, nan]\n"
+                                             "  zip:\n    selftest.size: [10, 20]\n    selftest.sleep_s: [0.0, 0.5]\n"
+                                             "  seeds: [0, 1]\n"));
+  auto points = expand_sweep(raw);
+  ASSERT_EQ(points.size(), 2u * 3u * 2u * 2u);
+  // First grid key outermost, seeds innermost, zip keys together.
+  EXPECT_EQ(points[0].tree["selftest"]["dim"].Scalar(), "2");
+  EXPECT_EQ(points[0].tree["seed"].Scalar(), "0");
+  EXPECT_EQ(points[1].tree["seed"].Scalar(), "1");
+  EXPECT_EQ(points[2].tree["selftest"]["size"].Scalar(), "20");
+  EXPECT_EQ(points[2].tree["selftest"]["sleep_s"].Scalar(), "0.5");
+  EXPECT_EQ(points[4].tree["selftest"]["function"].Scalar(), "rosenbrock");
+  EXPECT_EQ(points[12].tree["selftest"]["dim"].Scalar(), "3");
+  EXPECT_FALSE(points[0].tree["sweep"]);
+  ASSERT_EQ(points[0].swept.size(), 5u);
+  EXPECT_EQ(points[0].swept[0].first, "selftest.dim");
+  EXPECT_EQ(points[0].swept[4].first, "seed");
+}
+
+TEST(Sweep, ZipListsOfDifferentLengthsAreAnError) {
+  RawConfig raw = load_experiment(write_file(
+      "zip.yaml", "name: x\ntask: selftest\nsweep:\n  zip:\n    selftest.dim: [2, 3]\n    selftest.size: [1, 2, 3]\n"));
+  try {
+    expand_sweep(raw);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("zip.yaml:6:"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Resolve, FillsDefaultsInCanonicalForm) {
+  Resolved r = resolve_text("name: x\ntask: selftest\nselftest:\n  optimizer: {name: powell, xtol: 1e-3}\n");
+  ASSERT_TRUE(r.errors.empty()) << all_errors(r);
+  EXPECT_EQ(r.config.get_int("seed"), 0);
+  EXPECT_EQ(r.config.get_string("threads"), "auto");
+  EXPECT_EQ(r.config.get_string("selftest.function"), "quadratic");
+  EXPECT_EQ(r.config.get_string("selftest.optimizer.xtol"), "0.001");
+  EXPECT_EQ(r.config.plugin("selftest.optimizer").params.get_int("maxiter"), 1000);
+  EXPECT_DOUBLE_EQ(r.config.plugin("selftest.optimizer").params.get_double("xtol"), 1e-3);
+  EXPECT_FALSE(r.config.has("data"));  // not used by selftest, not given
+}
+
+TEST(Resolve, UnknownKeyNamesLineAndNearestKey) {
+  Resolved r = resolve_text("name: x\ntask: selftest\nselftest:\n  dimm: 3\n");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("resolve.yaml:4:3: unknown key 'selftest.dimm' (did you mean 'dim'?)"), std::string::npos)
+      << r.errors[0];
+}
+
+TEST(Resolve, WrongTypeRangeAndChoice) {
+  Resolved r = resolve_text("name: x\ntask: selftest\nselftest:\n  dim: three\n  size: 0\n  function: rosenbrok\n");
+  const std::string e = all_errors(r);
+  ASSERT_EQ(r.errors.size(), 3u) << e;
+  EXPECT_NE(e.find("selftest.dim: expected an int, got 'three'"), std::string::npos) << e;
+  EXPECT_NE(e.find("selftest.size: must be >= 1"), std::string::npos) << e;
+  EXPECT_NE(e.find("did you mean 'rosenbrock'?"), std::string::npos) << e;
+}
+
+TEST(Resolve, MissingRequiredKey) {
+  Resolved r = resolve_text("task: selftest\n");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("missing required key 'name'"), std::string::npos) << r.errors[0];
+}
+
+TEST(Resolve, UnknownPluginListsKnownOnes) {
+  Resolved r = resolve_text("name: x\ntask: selftest\nselftest:\n  optimizer: {name: powel}\n");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("unknown optimizer plugin 'powel' (did you mean 'powell'?); known optimizer plugins: powell"),
+            std::string::npos)
+      << r.errors[0];
+}
+
+TEST(Resolve, UnknownPluginOptionSuggestsTheRightOne) {
+  Resolved r = resolve_text("name: x\ntask: selftest\nselftest:\n  optimizer: {name: powell, maxiters: 3}\n");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("unknown key 'selftest.optimizer.maxiters' of optimizer 'powell' (did you mean 'maxiter'?)"),
+            std::string::npos)
+      << r.errors[0];
+}
+
+TEST(TrialId, StableAndOnlyResultRelevantKeysCount) {
+  Resolved a = resolve_text("name: x\ntask: selftest\nselftest: {dim: 3, bounds: [-1, 1.0]}\n");
+  Resolved b = resolve_text("name: other\nthreads: 1\ntask: selftest\nselftest: {dim: 3, bounds: [-1.0, 1]}\n");
+  Resolved c = resolve_text("name: x\ntask: selftest\nselftest: {dim: 4, bounds: [-1, 1]}\n");
+  ASSERT_TRUE(a.errors.empty() && b.errors.empty() && c.errors.empty());
+  EXPECT_EQ(a.config.trial_id(), b.config.trial_id());  // name, threads, 1 vs 1.0: same trial
+  EXPECT_NE(a.config.trial_id(), c.config.trial_id());
+  EXPECT_EQ(a.config.trial_id().size(), 12u);
+  // The id is a fixed function of the canonical text: FNV-1a 64 of it, 12 hex digits. Pin it,
+  // so that a change that would orphan every user's results cannot slip in unnoticed.
+  Resolved pinned = resolve_text("name: x\ntask: selftest\n");
+  EXPECT_EQ(pinned.config.canonical(),
+            "device=cpu\nseed=0\nselftest.bounds=[]\nselftest.dim=4\nselftest.function=quadratic\n"
+            "selftest.optimizer.maxiter=1000\nselftest.optimizer.name=powell\nselftest.optimizer.xtol=1e-04\n"
+            "selftest.quantizer.bits=4\nselftest.quantizer.granularity=per-tensor\nselftest.quantizer.quantizer=template\n"
+            "selftest.quantizer.rounding=nearest\nselftest.size=4096\nselftest.sleep_s=0\ntask=selftest\n");
+  EXPECT_EQ(pinned.config.trial_id(), "d95ca553fa01");
+}
+
+}  // namespace
+}  // namespace qharness
