@@ -5,6 +5,8 @@
 // The driver wraps the objective before it reaches the plugin: it counts evaluations, keeps
 // the trace (one f value per evaluation) and stops a run whose f turns NaN/Inf, so a plugin
 // only minimizes. An implementation must be deterministic for a given Params and objective.
+// The driver stops a run by throwing from the objective: let exceptions from `value` and
+// `value_and_gradient` propagate out of minimize() (no catch (...) that swallows them).
 #include <cstdint>
 #include <functional>
 #include <limits>

@@ -282,13 +282,21 @@ int brent_bits_for(double x_tolerance) {
 }
 
 // One optional option with a default (no choices, not required).
-ParamSpec option_spec(std::string name, ParamType type, ParamValue default_value, std::string doc) {
+// `min` bounds the value so that the driver refuses an impossible option before any trial runs.
+ParamSpec option_spec(std::string name, ParamType type, ParamValue default_value, std::string doc,
+                      std::optional<double> min) {
   ParamSpec spec;
   spec.name = std::move(name);
   spec.type = type;
   spec.default_value = std::move(default_value);
   spec.doc = std::move(doc);
+  spec.min = min;
   return spec;
+}
+
+// "1 iteration", "3 iterations".
+std::string count_of(std::int64_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
 }
 
 std::string format_number(double value) {
@@ -304,18 +312,18 @@ std::vector<ParamSpec> PowellOptimizer::param_specs() {
   const Options defaults;
   return {
       option_spec("maxiter", ParamType::Int, defaults.max_iterations,
-                  "maximum number of Powell iterations (sweeps over the direction set), >= 1"),
+                  "maximum number of Powell iterations (sweeps over the direction set)", 1.0),
       option_spec("maxfev", ParamType::Int, defaults.max_function_evaluations,
                   "maximum number of evaluations of f, 0 = unlimited; stops with the best point "
-                  "seen"),
+                  "seen", 0.0),
       option_spec("xtol", ParamType::Double, defaults.x_tolerance,
                   "relative tolerance on x: line-search precision; converged when 3 iterations "
-                  "in a row move x less"),
+                  "in a row move x less", 0.0),
       option_spec("ftol", ParamType::Double, defaults.f_tolerance,
-                  "relative tolerance on f: converged when an iteration decreases f less"),
+                  "relative tolerance on f: converged when an iteration decreases f less", 0.0),
       option_spec("initial_step", ParamType::Double, defaults.initial_step,
                   "first trial step of the line-search bracketing, in units of the direction "
-                  "(the coordinate axes at first)"),
+                  "(the coordinate axes at first)", 0.0),
   };
 }
 
@@ -449,7 +457,8 @@ OptimizerResult PowellOptimizer::minimize(const Objective& objective,
         break;
       }
       if (result.iterations >= options_.max_iterations) {
-        result.message = "maxiter: stopped after " + std::to_string(result.iterations) +
+        result.message = "maxiter: stopped after maxiter = " +
+                         std::to_string(options_.max_iterations) +
                          " iterations without meeting ftol or xtol";
         break;
       }
@@ -518,8 +527,8 @@ OptimizerResult PowellOptimizer::minimize(const Objective& objective,
   // answer when maxfev cut a line search short.
   result.x = evaluate.best_x();
   result.f = evaluate.best_f();
-  result.message += " (" + std::to_string(result.iterations) + " iterations, " +
-                    std::to_string(evaluate.evaluations()) + " evaluations)";
+  result.message += " (" + count_of(result.iterations, "iteration") + ", " +
+                    count_of(evaluate.evaluations(), "evaluation") + ")";
   return result;
 }
 
