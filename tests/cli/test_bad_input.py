@@ -4,7 +4,7 @@ import os
 import shutil
 import unittest
 
-from common import BAD_PLUGIN, CliTestCase, base_env, qharness, write
+from common import BAD_PLUGIN, BUILD_DIR, CliTestCase, base_env, qharness, write
 
 GOOD = "name: bad\ntask: selftest\nselftest:\n  dim: 3\n"
 
@@ -53,6 +53,17 @@ class BadInput(CliTestCase):
             self.assertIn("this qharness has plugin API version 1", err)
         p = qharness(["plugins"], cwd=self.tmp, env=base_env(QHARNESS_PLUGIN_PATH=folder))
         self.assert_exit(p, 2)
+
+    def test_two_plugins_with_one_name_are_refused(self):
+        # A second copy of the powell library under another file name registers "powell" again.
+        folder = os.path.join(self.tmp, "dup")
+        os.makedirs(folder)
+        builtin = os.path.join(BUILD_DIR, "lib/qharness/plugins/qharness_powell.so")
+        shutil.copy(builtin, os.path.join(folder, "my_powell.so"))
+        err = self.run_bad(GOOD, env=base_env(QHARNESS_PLUGIN_PATH=folder))
+        self.assertIn("two optimizer plugins are named 'powell'", err)
+        self.assertIn("qharness_powell.so", err)
+        self.assertIn("my_powell.so", err)
 
     def test_missing_data_path_names_it_and_the_package(self):
         err = self.run_bad(GOOD + "data:\n  dataset: fashion-mnist\n  root: /nonexistent/fmnist\n")
