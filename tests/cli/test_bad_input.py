@@ -34,7 +34,8 @@ class BadInput(CliTestCase):
         err = self.run_bad(GOOD + "  optimizer: {name: nosuch}\n")
         self.assertIn("exp.yaml:5:", err)
         self.assertIn("unknown optimizer plugin 'nosuch'", err)
-        self.assertIn("known optimizer plugins: powell", err)
+        # Every loaded optimizer is listed (more than powell once other plugins are built).
+        self.assertRegex(err, r"known optimizer plugins: [^()]*\bpowell\b")
 
     def test_unknown_task_lists_the_known_ones(self):
         err = self.run_bad("name: bad\ntask: selftests\n")

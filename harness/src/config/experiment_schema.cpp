@@ -1,6 +1,9 @@
 #include "config/experiment_schema.hpp"
 
+#include "data/data_source.hpp"
 #include "data/dataset_catalog.hpp"
+#include "tasks/model_setup.hpp"
+#include "tasks/quant_setup.hpp"
 #include "tasks/task.hpp"
 #include "util/text.hpp"
 
@@ -29,6 +32,7 @@ SchemaNode data_schema() {
   calib.add("split", SchemaNode::one_of({"train", "test"}, "train", "split it is drawn from"));
   calib.add("seed", SchemaNode::leaf(ParamType::Int, YAML::Node("0"), "seed of the draw"));
   data.add("calibration", calib);
+  data.add("synthetic", synthetic_data_schema());
   return data;
 }
 
@@ -46,7 +50,7 @@ SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks) {
         return "'" + s + "' must use only letters, digits, '-', '_' and '.' (it names a folder)";
     return "";
   };
-  SchemaNode task = SchemaNode::required_leaf(ParamType::String, "what each trial does: " + join(task_names, " | "));
+  SchemaNode task = SchemaNode::required_leaf(ParamType::String, "what each trial does: " + join(task_names, ", "));
   task.choices = task_names;
   root.add("task", task);
   root.add("seed", SchemaNode::leaf(ParamType::Int, YAML::Node("0"), "seed of the trial (sweep.seeds sets it per trial)"));
@@ -68,6 +72,8 @@ SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks) {
   root.add("extends", SchemaNode::leaf(ParamType::StringList, YAML::Node(),
                                        "file(s) this one builds on, relative to it; keys here override theirs"));
   root.add("data", data_schema());
+  root.add("model", model_schema());
+  root.add("quant", quant_schema());
   for (const auto& t : tasks) {
     SchemaNode block = t.schema ? t.schema() : SchemaNode::map("");
     block.task_block = true;

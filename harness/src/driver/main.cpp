@@ -1,4 +1,4 @@
-// qharness: the driver. Subcommands: run, plugins, report, merge, schema.
+// qharness: the driver. Subcommands: run, plugins, report, merge, schema, slurm, mask-diversity.
 // Exit status: 0 all trials done; 1 some trial failed (the others still ran); 2 bad input.
 #include <CLI/CLI.hpp>
 
@@ -7,8 +7,11 @@
 
 #include "config/config_error.hpp"
 #include "config/raw_config.hpp"
+#include "driver/import_weights.hpp"
 #include "driver/report.hpp"
+#include "driver/mask_diversity_cmd.hpp"
 #include "driver/schema_doc.hpp"
+#include "driver/slurm.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "run/experiment.hpp"
 #include "run/runner.hpp"
@@ -66,6 +69,16 @@ int cmd_run(const std::string& file, const std::vector<std::string>& overrides, 
   return run_experiment(exp, registry, options);
 }
 
+int cmd_slurm(const std::string& file, const std::vector<std::string>& overrides, const SlurmOptions& options,
+              const std::string& command_line) {
+  PluginRegistry registry = load_plugins();
+  RawConfig raw = load_experiment(file);
+  apply_overrides(raw, overrides);
+  Experiment exp = build_experiment(std::move(raw), registry);
+  for (const auto& n : exp.notes) std::cerr << "note: " << n << "\n";
+  return slurm_submit(exp, file, overrides, options, command_line);
+}
+
 int cmd_plugins(bool verbose) {
   PluginRegistry registry = load_plugins();
   std::cout << "plugin path: " << join(PluginRegistry::default_search_path(), ":") << "\n";
@@ -117,6 +130,33 @@ int main(int argc, char** argv) {
 
   auto* schema = app.add_subcommand("schema", "print the YAML reference (Markdown), generated from the schema");
 
+  ImportOptions import_options;
+  auto* import_cmd = app.add_subcommand("import", "weights from a TorchScript file saved in Python into a qharness checkpoint");
+  import_cmd->add_option("file", import_options.torchscript_file, "TorchScript file (torch.jit.save of a torchvision model)")->required();
+  import_cmd->add_option("--arch", import_options.arch, "zoo architecture: resnet18 | resnet50 | resnet20 | lenet5 | mlp")->required();
+  import_cmd->add_option("-o,--output", import_options.output, "checkpoint to write (use it as model.checkpoint.path)")->required();
+  import_cmd->add_option("--input-size", import_options.input_size, "image side the model is built for (default 224 for resnet18/50, else 28)");
+  import_cmd->add_option("--check-size", import_options.check_size, "image side of the logits check against the TorchScript module; 0 = skip")->capture_default_str();
+
+  MaskDiversityRequest diversity;
+  auto* mask_diversity = app.add_subcommand("mask-diversity", "exact number of N:M, transposable N:M or unstructured masks");
+  mask_diversity->add_option("nm", diversity.nm, "N:M, e.g. 2:4 (keep 2 of every 4)")->required();
+  auto* transposable_flag = mask_diversity->add_flag("--transposable", diversity.transposable, "transposable N:M (N per row and column of every MxM block)");
+  mask_diversity->add_flag("--unstructured", diversity.unstructured, "unstructured at density N/M")->excludes(transposable_flag);
+  mask_diversity->add_option("--size", diversity.size, "number of weights K (default M*M: one MxM block)");
+
+  SlurmOptions slurm_options;
+  auto* slurm = app.add_subcommand("slurm", "submit the experiment's shards as a Slurm job array, plus a merge job");
+  slurm->add_option("file", file, "experiment YAML")->required();
+  slurm->add_option("overrides", overrides, "key.path=value (override) or key.path=a,b,c (sweep axis)");
+  slurm->add_option("--tasks", slurm_options.tasks, "N: array tasks 0..N-1, task I runs shard I/N")->required();
+  slurm->add_option("--partition", slurm_options.partition, "Slurm partition (default: the cluster's default)");
+  slurm->add_option("--time", slurm_options.time, "time limit of each task, e.g. 2:00:00 (default: the partition's)");
+  slurm->add_option("--cpus", slurm_options.cpus, "CPUs per task; with threads: auto, also the torch threads");
+  slurm->add_option("--mem", slurm_options.mem, "memory per task, e.g. 8G (default: the partition's)");
+  slurm->add_option("--results", slurm_options.results_root, "folder that holds results/<name>/")->capture_default_str();
+  slurm->add_flag("--print", slurm_options.print, "write the scripts to results/<name>/slurm/ and print them; submit nothing");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -132,6 +172,27 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*merge) return merge_results(dir);
+    if (*import_cmd) {
+      ImportReport r;
+      try {
+        r = import_torchscript(import_options);
+      } catch (const std::runtime_error& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kExitBadInput;
+      }
+      std::cout << "imported " << r.tensors << " tensors into " << import_options.output << " (" << import_options.arch << ")\n";
+      if (r.max_logit_diff >= 0) std::cout << "max |logit difference| vs the TorchScript module: " << r.max_logit_diff << "\n";
+      return 0;
+    }
+    if (*slurm) {
+      std::string command_line = "qharness";
+      for (int i = 1; i < argc; ++i) command_line += " " + shell_quote(argv[i]);
+      return cmd_slurm(file, overrides, slurm_options, command_line);
+    }
+    if (*mask_diversity) {
+      print_mask_diversity(diversity, std::cout);
+      return 0;
+    }
     if (*schema) {
       print_schema_markdown(load_plugins(), std::cout);
       return 0;

@@ -76,7 +76,7 @@ void set_threads(const ResolvedConfig& cfg) {
   if (at::get_num_threads() != n) at::set_num_threads(n);
 }
 
-TrialRecord run_trial(const Trial& trial, const PluginRegistry& plugins) {
+TrialRecord run_trial(const Trial& trial, const PluginRegistry& plugins, const std::string& results_root) {
   TrialRecord rec;
   rec.id = trial.id;
   rec.index = trial.index;
@@ -88,7 +88,7 @@ TrialRecord run_trial(const Trial& trial, const PluginRegistry& plugins) {
   try {
     set_threads(trial.config);
     at::manual_seed(static_cast<std::uint64_t>(trial.seed));
-    TrialContext ctx(trial.config, plugins, rec);
+    TrialContext ctx(trial.config, plugins, rec, results_root);
     trial.task->run(ctx);
     rec.error = non_finite_reason(rec);
   } catch (const NonFiniteLoss& e) {
@@ -174,7 +174,7 @@ int run_experiment(const Experiment& exp, const PluginRegistry& plugins, const R
   for (std::size_t k = 0; k < to_run.size(); ++k) {
     const Trial& t = *to_run[k];
     progress.start_trial(k + 1, t.id + " " + t.swept_yaml);
-    TrialRecord rec = run_trial(t, plugins);
+    TrialRecord rec = run_trial(t, plugins, options.results_root);
     const fs::path trial_file = layout.trial_file(t.id);
     h5::write_trial_file(trial_file.string(), provenance, rec);
     current[t.id] = h5::TrialInfo{t.id, t.index, rec.status, trial_file.string()};

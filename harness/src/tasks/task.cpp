@@ -2,7 +2,10 @@
 
 #include <stdexcept>
 
+#include "tasks/evaluate_task.hpp"
+#include "tasks/quant_train_task.hpp"
 #include "tasks/selftest_task.hpp"
+#include "tasks/train_task.hpp"
 
 namespace qharness {
 namespace {
@@ -32,7 +35,7 @@ void TrialContext::array(const std::string& name, NdArray array) {
 }
 
 const std::vector<TaskInfo>& all_tasks() {
-  static const std::vector<TaskInfo> tasks = {selftest_task()};
+  static const std::vector<TaskInfo> tasks = {selftest_task(), train_task(), evaluate_task(), quant_train_task()};
   return tasks;
 }
 

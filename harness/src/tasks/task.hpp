@@ -16,12 +16,16 @@ namespace qharness {
 
 class TrialContext {
  public:
-  TrialContext(const ResolvedConfig& config, const PluginRegistry& plugins, TrialRecord& record)
-      : config_(config), plugins_(plugins), record_(record) {}
+  TrialContext(const ResolvedConfig& config, const PluginRegistry& plugins, TrialRecord& record,
+               std::string results_root = "results")
+      : config_(config), plugins_(plugins), record_(record), results_root_(std::move(results_root)) {}
 
   const ResolvedConfig& config() const { return config_; }
   const PluginRegistry& plugins() const { return plugins_; }
   std::int64_t seed() const { return record_.seed; }
+  // The folder holding results/<name>/ (`run --results`); the checkpoint cache lives in its
+  // checkpoints/ subfolder.
+  const std::string& results_root() const { return results_root_; }
 
   // What the trial produced (DESIGN.md, "Results"). Names are unique within each group.
   void metric(const std::string& name, double value);
@@ -32,6 +36,7 @@ class TrialContext {
   const ResolvedConfig& config_;
   const PluginRegistry& plugins_;
   TrialRecord& record_;
+  std::string results_root_;
 };
 
 struct TaskInfo {

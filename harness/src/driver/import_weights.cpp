@@ -1,0 +1,89 @@
+#include "driver/import_weights.hpp"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/script.h>
+
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "models/checkpoint.hpp"
+#include "models/zoo.hpp"
+
+namespace qharness {
+namespace {
+
+std::string shape_text(const at::Tensor& t) {
+  std::ostringstream s;
+  s << t.sizes();
+  return s.str();
+}
+
+}  // namespace
+
+ImportReport import_torchscript(const ImportOptions& o) {
+  torch::jit::Module source;
+  try {
+    source = torch::jit::load(o.torchscript_file);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("import: '" + o.torchscript_file + "' is not a TorchScript file (torch.jit.save of a "
+                             "scripted or traced module): " + std::string(e.what()).substr(0, 300));
+  }
+  source.eval();
+  std::map<std::string, at::Tensor> theirs;
+  for (const auto& p : source.named_parameters(/*recurse=*/true)) theirs[p.name] = p.value;
+  for (const auto& b : source.named_buffers(/*recurse=*/true)) theirs[b.name] = b.value;
+  auto first = theirs.find("conv1.weight") != theirs.end() ? theirs["conv1.weight"]
+                                                           : (theirs.count("fc1.weight") ? theirs["fc1.weight"] : at::Tensor());
+  auto last = theirs.count("fc.weight") ? theirs["fc.weight"] : (theirs.count("fc3.weight") ? theirs["fc3.weight"] : at::Tensor());
+  if (!first.defined() || !last.defined())
+    throw std::runtime_error("import: '" + o.torchscript_file + "' has no conv1.weight/fc1.weight or fc.weight/fc3.weight: "
+                             "not one of the zoo's architectures");
+  const bool imagenet = o.arch == "resnet18" || o.arch == "resnet50";
+  const std::int64_t size = o.input_size > 0 ? o.input_size : (imagenet ? 224 : 28);
+  std::int64_t channels = first.dim() == 4 ? first.size(1) : 1;
+  if (o.arch == "mlp") channels = 1;   // fc1 sees C*H*W; take the channel count from the size
+  if (o.arch == "mlp" && first.size(1) % (size * size) == 0) channels = first.size(1) / (size * size);
+  ModelSpec spec{o.arch, {channels, size, size}, last.size(0)};
+  auto model = make_model(spec);
+
+  ImportReport report;
+  std::map<std::string, at::Tensor> ours;
+  for (const auto& p : model->named_parameters()) ours[p.key()] = p.value();
+  for (const auto& b : model->named_buffers()) ours[b.key()] = b.value();
+  for (const auto& [name, t] : ours) {
+    auto it = theirs.find(name);
+    if (it == theirs.end())
+      throw std::runtime_error("import: '" + o.torchscript_file + "' has no tensor '" + name + "' that " + o.arch +
+                               " needs (is it a " + o.arch + "?)");
+    if (it->second.sizes() != t.sizes())
+      throw std::runtime_error("import: '" + name + "' has shape " + shape_text(it->second) + " in '" +
+                               o.torchscript_file + "', " + o.arch + " expects " + shape_text(t));
+  }
+  for (const auto& [name, t] : theirs)
+    if (!ours.count(name))
+      throw std::runtime_error("import: '" + o.torchscript_file + "' has a tensor '" + name + "' that " + o.arch +
+                               " does not (is it a " + o.arch + "?)");
+  {
+    at::NoGradGuard no_grad;
+    for (auto& [name, t] : ours) {
+      t.copy_(theirs[name]);
+      ++report.tensors;
+    }
+  }
+  if (o.check_size > 0) {
+    model->eval();
+    at::NoGradGuard no_grad;
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(0);
+    at::Tensor x = at::randn({2, channels, imagenet || o.arch == "resnet20" ? o.check_size : size,
+                              imagenet || o.arch == "resnet20" ? o.check_size : size}, gen);
+    at::Tensor a = model->forward(x);
+    at::Tensor b = source.forward({x}).toTensor();
+    report.max_logit_diff = (a - b).abs().max().item<double>();
+  }
+  save_checkpoint(*model, o.output);
+  return report;
+}
+
+}  // namespace qharness

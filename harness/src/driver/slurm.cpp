@@ -1,0 +1,334 @@
+#include "driver/slurm.hpp"
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/filesystem.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "config/config_error.hpp"
+#include "results/h5_store.hpp"
+#include "results/results_layout.hpp"
+#include "util/text.hpp"
+
+namespace fs = boost::filesystem;
+
+namespace qharness {
+namespace {
+
+// Slurm's time limit forms (sbatch(1), --time).
+const std::regex kSlurmTime(R"(^(\d+|\d+:\d+|\d+:\d+:\d+|\d+-\d+|\d+-\d+:\d+|\d+-\d+:\d+:\d+|infinite|unlimited|INFINITE|UNLIMITED)$)");
+const std::regex kSlurmMem(R"(^\d+[KMGTkmgt]?$)");
+const std::regex kSlurmPartition(R"(^[A-Za-z0-9_.,-]+$)");
+
+// A value on an `#SBATCH --opt=value` line: sbatch strips double quotes there, and reads the
+// line up to the first blank otherwise.
+std::string directive_value(const std::string& v) {
+  if (v.find_first_of("\"\n") != std::string::npos)
+    throw ConfigError("slurm: '" + v + "' contains a double quote or a newline, which an #SBATCH line cannot hold");
+  return v.find_first_of(" \t") == std::string::npos ? v : "\"" + v + "\"";
+}
+
+// Text for a `# ...` comment line: a newline in it would end the comment.
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
+std::string join_quoted(const std::vector<std::string>& words) {
+  std::string s;
+  for (const auto& w : words) s += " " + shell_quote(w);
+  return s;
+}
+
+// The #SBATCH lines the array and the merge share.
+std::string resource_directives(const SlurmOptions& o, bool with_cpus) {
+  std::string s;
+  if (!o.partition.empty()) s += "#SBATCH --partition=" + o.partition + "\n";
+  if (!o.time.empty()) s += "#SBATCH --time=" + o.time + "\n";
+  if (with_cpus && o.cpus) s += "#SBATCH --cpus-per-task=" + std::to_string(*o.cpus) + "\n";
+  if (!o.mem.empty()) s += "#SBATCH --mem=" + o.mem + "\n";
+  return s;
+}
+
+const char* kFileLockingNote =
+    "# HDF5 file locks fail or hang on many network filesystems (NFS, Lustre, GPFS). qharness\n"
+    "# never has two processes write one file (each writes its own trial and shard files to a\n"
+    "# temporary name and renames them into place), so it does not need them.\n"
+    "export HDF5_USE_FILE_LOCKING=FALSE\n";
+
+bool on_path(const std::string& program) {
+  if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  for (const auto& dir : split(path ? path : "", ':'))
+    if (!dir.empty() && ::access((fs::path(dir) / program).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+// Runs `command` with /bin/sh, returns its stdout; throws when it exits non-zero (its stderr has
+// already gone to ours).
+std::string run_capturing(const std::string& command) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("slurm: cannot start '" + command + "'");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int status = ::pclose(pipe);
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("slurm: '" + command + "' failed (exit status " +
+                             std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")" +
+                             (out.empty() ? "" : ": " + trim(out)));
+  return out;
+}
+
+// Array jobs of this experiment (job name qh-<name>) of this user still queued or running,
+// by squeue next to sbatch; empty when there is no squeue to ask (a warning says so).
+std::vector<std::string> active_array_jobs(const SlurmOptions& o, const std::string& job_name) {
+  const fs::path sbatch(o.sbatch);
+  const std::string squeue = sbatch.has_parent_path() ? (sbatch.parent_path() / "squeue").string() : "squeue";
+  std::string out;
+  try {
+    out = run_capturing(shell_quote(squeue) + " --noheader --me --array --name=" + shell_quote(job_name) +
+                        " --format=%F");  // %F: the array's job id (%A is each task's own)
+  } catch (const std::exception& e) {
+    std::cerr << "warning: cannot check for running jobs of this experiment: " << e.what() << "\n";
+    return {};
+  }
+  std::set<std::string> ids;
+  for (const auto& line : split(out, '\n'))
+    if (!trim(line).empty()) ids.insert(trim(line));
+  return {ids.begin(), ids.end()};
+}
+
+void write_file(const fs::path& path, const std::string& text, bool executable) {
+  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp.string());
+    out << text;
+    if (!out) throw std::runtime_error("slurm: cannot write " + tmp.string());
+  }
+  if (executable) fs::permissions(tmp, fs::owner_all | fs::group_read | fs::group_exe | fs::others_read | fs::others_exe);
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+std::string shell_quote(const std::string& word) {
+  static const std::regex safe(R"(^[A-Za-z0-9_@%+=:,./-]+$)");
+  if (std::regex_match(word, safe)) return word;
+  std::string q = "'";
+  for (char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string slurm_array_ranges(const std::vector<int>& ids) {
+  std::string s;
+  for (std::size_t i = 0; i < ids.size();) {
+    std::size_t j = i;
+    while (j + 1 < ids.size() && ids[j + 1] == ids[j] + 1) ++j;
+    s += (s.empty() ? "" : ",") + std::to_string(ids[i]) + (j > i ? "-" + std::to_string(ids[j]) : "");
+    i = j + 1;
+  }
+  return s;
+}
+
+std::string parse_sbatch_job_id(const std::string& output) {
+  static const std::regex id(R"(^\s*(\d+)(;\S*)?\s*$)");
+  std::smatch m;
+  if (!std::regex_match(output, m, id))
+    throw std::runtime_error("slurm: expected a job id from `sbatch --parsable`, got '" + trim(output) + "'");
+  return m[1];
+}
+
+void validate_slurm_options(const SlurmOptions& o, std::size_t trial_count) {
+  std::vector<std::string> errors;
+  if (o.tasks < 1) errors.push_back("--tasks " + std::to_string(o.tasks) + ": need at least 1 array task");
+  else if (static_cast<std::size_t>(o.tasks) > trial_count)
+    errors.push_back("--tasks " + std::to_string(o.tasks) + ": the sweep has only " + std::to_string(trial_count) +
+                     " trial(s), so at most " + std::to_string(trial_count) +
+                     " tasks have work (a task without a trial would only hold an allocation)");
+  if (!o.partition.empty() && !std::regex_match(o.partition, kSlurmPartition))
+    errors.push_back("--partition '" + o.partition + "': expected a partition name (letters, digits, _ . -; several separated by commas)");
+  if (!o.time.empty() && !std::regex_match(o.time, kSlurmTime))
+    errors.push_back("--time '" + o.time + "': expected one of Slurm's forms MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED (e.g. 2:00:00)");
+  if (o.cpus && *o.cpus < 1) errors.push_back("--cpus " + std::to_string(*o.cpus) + ": need at least 1");
+  if (!o.mem.empty() && !std::regex_match(o.mem, kSlurmMem))
+    errors.push_back("--mem '" + o.mem + "': expected a size in megabytes or with a K/M/G/T suffix (e.g. 4G)");
+  if (!errors.empty()) throw ConfigError(errors);
+}
+
+SlurmScripts render_slurm_scripts(const SlurmJob& job, const std::vector<int>& pending) {
+  const SlurmOptions& o = job.options;
+  const std::string n = std::to_string(o.tasks);
+  const fs::path dir(job.slurm_dir);
+  const std::string results_dir = (fs::path(job.results_root) / job.name).string();
+  SlurmScripts s;
+
+  std::ostringstream a;
+  a << "#!/bin/bash\n"
+    << "# Experiment '" << one_line(job.name) << "' as a Slurm job array: task I of " << n << " runs the trials k with\n"
+    << "# k mod " << n << " == I that are not done yet (qharness resumes by default), so resubmitting\n"
+    << "# after a preemption or a failed task runs only what is missing.\n"
+    << "# Generated by: " << one_line(job.command_line) << "\n"
+    << "# The binary, the experiment and the results must be on a filesystem every node shares.\n"
+    << "#SBATCH --job-name=" << directive_value("qh-" + job.name) << "\n"
+    << "#SBATCH --array=0-" << o.tasks - 1 << "\n"
+    << "#SBATCH --output=" << directive_value((dir / "logs" / "%x-%A_%a.out").string()) << "\n"
+    << "#SBATCH --open-mode=append\n"
+    << "#SBATCH --chdir=" << directive_value(job.workdir) << "\n"
+    << "# After a node failure or a preemption Slurm may requeue the task; it resumes where it stopped.\n"
+    << "#SBATCH --requeue\n"
+    << resource_directives(o, true) << "set -eu\n"
+    << kFileLockingNote
+    << "# --shard is explicit: SLURM_ARRAY_TASK_COUNT counts the tasks submitted, which is fewer\n"
+    << "# than " << n << " when a resubmission runs only the unfinished ones.\n"
+    << "exec " << shell_quote(job.qharness) << " run " << shell_quote(job.experiment_file) << join_quoted(job.run_overrides)
+    << " --shard \"${SLURM_ARRAY_TASK_ID}/" << n << "\" --results " << shell_quote(job.results_root) << "\n";
+  s.array = a.str();
+
+  std::ostringstream m;
+  m << "#!/bin/bash\n"
+    << "# Merges the shards of experiment '" << one_line(job.name) << "' into " << one_line(results_dir + "/" + job.name) << ".h5.\n"
+    << "# Submitted with --dependency=afterany:<array job>: it runs once every task has ended, also\n"
+    << "# when some failed or were cancelled (afterok would then never run it). It says which\n"
+    << "# trials are missing or failed and exits 1 then; resubmitting runs them and merges again.\n"
+    << "# Generated by: " << one_line(job.command_line) << "\n"
+    << "#SBATCH --job-name=" << directive_value("qh-" + job.name + "-merge") << "\n"
+    << "#SBATCH --output=" << directive_value((dir / "logs" / "%x-%j.out").string()) << "\n"
+    << "#SBATCH --open-mode=append\n"
+    << "#SBATCH --chdir=" << directive_value(job.workdir) << "\n"
+    << resource_directives(o, false) << "set -eu\n"
+    << kFileLockingNote
+    << "exec " << shell_quote(job.qharness) << " merge " << shell_quote(results_dir) << "\n";
+  s.merge = m.str();
+
+  const std::string sbatch = shell_quote(o.sbatch);
+  std::ostringstream u;
+  u << "#!/bin/bash\n"
+    << "# The submission of experiment '" << one_line(job.name) << "'. Generated by: " << one_line(job.command_line) << "\n"
+    << "# To resubmit after a preemption or a failure, run that command again: it submits only the\n"
+    << "# array tasks that still have trials to run.\n"
+    << "set -eu\n";
+  if (!pending.empty()) {
+    u << "array_job=$(" << sbatch << " --parsable --array=" << slurm_array_ranges(pending) << " "
+      << shell_quote((dir / "array.sbatch").string()) << ")\n"
+      << "array_job=${array_job%%;*}\n"
+      << sbatch << " --parsable --dependency=afterany:\"$array_job\" " << shell_quote((dir / "merge.sbatch").string())
+      << "\n";
+  } else {
+    u << "# Every trial is done: only the merge is left.\n"
+      << sbatch << " --parsable " << shell_quote((dir / "merge.sbatch").string()) << "\n";
+  }
+  s.submit = u.str();
+  return s;
+}
+
+std::vector<int> pending_array_tasks(const Experiment& exp, const std::string& results_root, int tasks) {
+  const ResultsLayout layout(results_root, exp.name);
+  std::vector<fs::path> files = layout.trial_files();
+  if (fs::exists(layout.experiment_file())) files.push_back(layout.experiment_file());
+  for (const auto& f : layout.shard_files()) files.push_back(f);
+  std::set<std::string> done;
+  for (const auto& f : files) {
+    try {
+      for (const auto& info : h5::list_trials(f.string()))
+        if (info.status == "done") done.insert(info.id);
+    } catch (const std::exception& e) {
+      // Its trials count as not done: the task that owns them runs them again.
+      std::cerr << "warning: skipping unreadable results file: " << e.what() << "\n";
+    }
+  }
+  std::set<int> pending;
+  for (const auto& t : exp.trials)
+    if (!done.count(t.id)) pending.insert(static_cast<int>(t.index % tasks));
+  return {pending.begin(), pending.end()};
+}
+
+int slurm_submit(const Experiment& exp, const std::string& experiment_file, const std::vector<std::string>& overrides,
+                 const SlurmOptions& options, const std::string& command_line) {
+  if (exp.trials.empty()) throw ConfigError("slurm: the experiment '" + experiment_file + "' has no trials");
+  validate_slurm_options(options, exp.trials.size());
+  if (!options.print && !on_path(options.sbatch))
+    throw ConfigError("slurm: '" + options.sbatch +
+                      "' not found on PATH: submit from a machine with Slurm's client commands (a login node), "
+                      "or use --print to write and show the scripts without submitting");
+
+  SlurmJob job;
+  job.name = exp.name;
+  job.qharness = boost::dll::program_location().string();
+  job.experiment_file = fs::absolute(experiment_file).lexically_normal().string();
+  job.run_overrides = overrides;
+  bool threads_set = false;
+  for (const auto& o : overrides) threads_set |= starts_with(o, "threads=");
+  if (options.cpus && !threads_set && exp.trials.front().config.get_string("threads") == "auto")
+    job.run_overrides.push_back("threads=" + std::to_string(*options.cpus));
+  job.results_root = fs::absolute(options.results_root).lexically_normal().string();
+  job.workdir = fs::current_path().string();
+  job.command_line = command_line;
+  job.options = options;
+  const ResultsLayout layout(job.results_root, exp.name);
+  job.slurm_dir = (layout.dir / "slurm").string();
+
+  // Tasks of an earlier submission that still run would run the same trials again beside the
+  // new ones (resume only skips trials that are finished).
+  if (!options.print)
+    if (auto active = active_array_jobs(options, "qh-" + exp.name); !active.empty())
+      throw ConfigError("slurm: job(s) " + join(active, ", ") + " of experiment '" + exp.name +
+                        "' are still queued or running; resubmitting now would run their trials twice: wait "
+                        "until they end (squeue --me), or scancel them, then submit again");
+  const std::vector<int> pending = pending_array_tasks(exp, job.results_root, options.tasks);
+  const SlurmScripts scripts = render_slurm_scripts(job, pending);
+  const fs::path dir(job.slurm_dir);
+  fs::create_directories(dir / "logs");
+  write_file(dir / "array.sbatch", scripts.array, true);
+  write_file(dir / "merge.sbatch", scripts.merge, true);
+  write_file(dir / "submit.sh", scripts.submit, true);
+
+  const std::string summary = "experiment '" + exp.name + "': " + std::to_string(exp.trials.size()) + " trial(s) in " +
+                              std::to_string(options.tasks) + " array task(s); " +
+                              (pending.empty() ? std::string("every trial is done")
+                                               : "task(s) with trials to run: " + slurm_array_ranges(pending));
+  if (options.print) {
+    for (const auto& [file, text] : {std::pair{"array.sbatch", scripts.array}, std::pair{"merge.sbatch", scripts.merge},
+                                     std::pair{"submit.sh", scripts.submit}})
+      std::cout << "# ==> " << (dir / file).string() << " <==\n" << text << "\n";
+    std::cerr << summary << "\nwrote " << dir.string() << "/; submit with: bash "
+              << shell_quote((dir / "submit.sh").string()) << "\n";
+    return 0;
+  }
+
+  const std::string sbatch = shell_quote(options.sbatch);
+  const std::string merge_script = shell_quote((dir / "merge.sbatch").string());
+  std::cerr << summary << "\n";
+  if (pending.empty()) {
+    const std::string merge_id = parse_sbatch_job_id(run_capturing(sbatch + " --parsable " + merge_script));
+    std::cout << "submitted merge job " << merge_id << " (no array: every trial is done)\n";
+    return 0;
+  }
+  const std::string array_id = parse_sbatch_job_id(run_capturing(
+      sbatch + " --parsable --array=" + slurm_array_ranges(pending) + " " + shell_quote((dir / "array.sbatch").string())));
+  std::string merge_id;
+  try {
+    merge_id = parse_sbatch_job_id(
+        run_capturing(sbatch + " --parsable --dependency=afterany:" + array_id + " " + merge_script));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(e.what()) + "; the array job " + array_id +
+                             " is submitted: merge by hand when it ends (`qharness merge " + layout.dir.string() +
+                             "`) or submit " + (dir / "merge.sbatch").string());
+  }
+  std::cout << "submitted array job " << array_id << " (tasks " << slurm_array_ranges(pending) << " of 0-"
+            << options.tasks - 1 << ") and merge job " << merge_id << " (after all of " << array_id << " ended)\n"
+            << "logs: " << (dir / "logs").string() << "/\n";
+  return 0;
+}
+
+}  // namespace qharness

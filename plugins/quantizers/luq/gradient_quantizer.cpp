@@ -1,0 +1,140 @@
+#include "gradient_quantizer.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+
+#include <mutex>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace qharness::gradquant {
+namespace {
+
+// SplitMix64 finalizer: a well-mixed 64-bit value from (seed, counter).
+inline std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// Uniform in [0, 1) with 24 random bits: float resolution, enough for rounding probabilities.
+inline float uniform(std::uint64_t seed, std::uint64_t counter) {
+  return static_cast<float>(mix(seed + (counter + 1) * 0x9e3779b97f4a7c15ULL) >> 40) * 0x1.0p-24f;
+}
+
+int magnitudes(const Options& o) {  // nonzero magnitudes of the log formats: 2^(b-1) - 1
+  return (1 << (o.bits - 1)) - 1;
+}
+
+// One element, |x| already clamped to <= alpha. `a` is the underflow threshold (log formats)
+// or the grid step (int4-sr).
+inline float quantize_magnitude(float ax, float a, float u, Format f, int levels) {
+  if (f == Format::Int4Sr) {
+    float y = ax / a;
+    float lo = std::floor(y);
+    float q = lo + (u < y - lo ? 1.0f : 0.0f);
+    return std::fmin(q, float(levels)) * a;
+  }
+  if (ax < a) {
+    switch (f) {
+      case Format::Luq: return u * a < ax ? a : 0.0f;
+      case Format::Fp4Rdn: return ax >= 0.5f * a ? a : 0.0f;
+      default: return 0.0f;  // fp4-sr flushes to zero
+    }
+  }
+  int e;
+  std::frexp(ax / a, &e);                 // ax/a = m * 2^e, m in [0.5, 1)
+  const float lo = std::ldexp(a, e - 1);  // lo <= ax < 2 lo, both on the code book
+  if (f == Format::Fp4Rdn) return ax >= 1.5f * lo ? 2.0f * lo : lo;
+  return u * lo < ax - lo ? 2.0f * lo : lo;
+}
+
+}  // namespace
+
+Format format_from_name(const std::string& name) {
+  if (name == "luq") return Format::Luq;
+  if (name == "fp4-rdn") return Format::Fp4Rdn;
+  if (name == "fp4-sr") return Format::Fp4Sr;
+  if (name == "int4-sr") return Format::Int4Sr;
+  throw std::invalid_argument("unknown gradient format '" + name + "'");
+}
+
+double underflow_threshold(const Options& o, double alpha) {
+  if (o.format == Format::Int4Sr) return alpha / magnitudes(o);
+  return std::ldexp(alpha, -(magnitudes(o) - 1));
+}
+
+std::vector<double> codebook(const Options& o, double alpha) {
+  std::vector<double> pos;
+  if (o.format == Format::Int4Sr) {
+    for (int j = 1; j <= magnitudes(o); ++j) pos.push_back(static_cast<float>(alpha / magnitudes(o)) * j);
+  } else {
+    for (int k = magnitudes(o) - 1; k >= 0; --k) pos.push_back(std::ldexp(static_cast<float>(alpha), -k));
+  }
+  std::vector<double> book;
+  for (auto it = pos.rbegin(); it != pos.rend(); ++it) book.push_back(-*it);
+  book.push_back(0.0);
+  book.insert(book.end(), pos.begin(), pos.end());
+  return book;
+}
+
+at::Tensor quantize(const at::Tensor& g, double alpha, const Options& o, std::uint64_t seed) {
+  if (o.bits < 2 || o.bits > 8) throw std::invalid_argument("gradient quantizer: bits must be in [2, 8]");
+  if (o.samples < 1) throw std::invalid_argument("gradient quantizer: samples must be >= 1");
+  if (!(alpha >= 0) || !std::isfinite(alpha)) throw std::invalid_argument("gradient quantizer: scale is not finite");
+  at::Tensor x = g.to(at::kFloat).contiguous();
+  at::Tensor out = at::zeros_like(x);
+  if (alpha == 0.0 || x.numel() == 0) return out.to(g.scalar_type());
+  const float fa = static_cast<float>(alpha);
+  const float a = static_cast<float>(underflow_threshold(o, alpha));
+  const int levels = magnitudes(o);
+  const float* in = x.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  const std::int64_t n = x.numel();
+  const float inv_samples = 1.0f / float(o.samples);
+  at::parallel_for(0, n, 1 << 14, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      const float v = in[i];
+      const float ax = std::fmin(std::fabs(v), fa);
+      float sum = 0.0f;
+      for (int s = 0; s < o.samples; ++s) {
+        const float u = uniform(seed + std::uint64_t(s) * 0xd1b54a32d192ed03ULL, std::uint64_t(i));
+        sum += quantize_magnitude(ax, a, u, o.format, levels);
+      }
+      const float q = o.samples == 1 ? sum : sum * inv_samples;
+      dst[i] = std::signbit(v) ? -q : q;
+    }
+  });
+  return out.to(g.scalar_type());
+}
+
+GradientQuantizer::GradientQuantizer(const std::string& name, const qharness::Params& p) {
+  options_.format = format_from_name(name);
+  options_.bits = static_cast<int>(p.get_int("bits"));
+  options_.samples = static_cast<int>(p.get_int("samples"));
+  if (p.get_string("granularity") != "per-tensor")
+    throw std::invalid_argument(name + " quantizes per tensor (its scale is the tensor's max|g|)");
+  if (options_.bits < 2 || options_.bits > 8) throw std::invalid_argument(name + ": bits must be in [2, 8]");
+}
+
+std::vector<qharness::ParamSpec> GradientQuantizer::param_specs() {
+  return {{"samples", qharness::ParamType::Int, std::int64_t{1}, "SMP: average of this many independent quantizations",
+           {}, false, 1.0, 64.0}};
+}
+
+at::Tensor GradientQuantizer::calibrate(const at::Tensor& g, const qharness::QuantTarget&) {
+  return g.detach().abs().max();
+}
+
+at::Tensor GradientQuantizer::quantize(const at::Tensor& g, const at::Tensor& clip, const qharness::QuantTarget&,
+                                       at::Generator& gen) {
+  std::uint64_t seed;
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    seed = at::check_generator<at::CPUGeneratorImpl>(gen)->random64();
+  }
+  return gradquant::quantize(g.detach(), clip.item<double>(), options_, seed);
+}
+
+}  // namespace qharness::gradquant

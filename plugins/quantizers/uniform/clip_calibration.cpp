@@ -1,0 +1,159 @@
+#include "clip_calibration.hpp"
+
+#include <ATen/ATen.h>
+#include <boost/math/special_functions/erf.hpp>
+#include <boost/math/tools/minima.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fake_quant.hpp"
+
+namespace qharness::plugins::uniform {
+namespace {
+
+// The smallest clip handed out: an all-zero tensor or channel still gets a valid (> 0) grid.
+constexpr double kMinClip = 1e-12;
+// Brent's relative precision 2^(1 - bits): 2^-19 ~ 2e-6 of the clip, far below the
+// clip changes that matter for the error, and ~25 evaluations per search.
+constexpr int kBrentBits = 20;
+constexpr std::uintmax_t kBrentMaxIterations = 100;
+
+double mean_error(const at::Tensor& x, Grid grid, std::int64_t bits, bool is_signed, double p,
+                  double clip) {
+  const GridParameters g =
+      grid_parameters(grid, bits, is_signed, at::scalar_tensor(clip, at::kDouble), 0);
+  const at::Tensor q = fake_quant_kernel(x, g.scale, g.offset, g.spec, at::Tensor());
+  at::Tensor e = (q - x).abs_();
+  if (p != 1.0) e.pow_(p);
+  return e.sum(at::kDouble).item<double>() / static_cast<double>(x.numel());
+}
+
+// x as a float32 matrix [C, K]: one row per channel (C = 1 per tensor).
+at::Tensor as_rows(const at::Tensor& x, bool per_channel, std::int64_t axis) {
+  at::Tensor f = x.detach().to(at::kFloat);
+  if (!per_channel) return f.reshape({1, -1});
+  return f.movedim(axis, 0).reshape({f.size(axis), -1}).contiguous();
+}
+
+// minmax's clip per row: max|x| (signed) or max(x) (unsigned), as doubles.
+std::vector<double> row_max(const at::Tensor& rows, bool is_signed) {
+  const at::Tensor m = (is_signed ? rows.abs() : rows).amax(1).to(at::kDouble).contiguous();
+  return std::vector<double>(m.data_ptr<double>(), m.data_ptr<double>() + m.numel());
+}
+
+// Brent's minimizer for f over [lo, hi]; returns the argmin.
+template <class F>
+double brent_argmin(F f, double lo, double hi) {
+  std::uintmax_t iterations = kBrentMaxIterations;
+  return boost::math::tools::brent_find_minima(f, lo, hi, kBrentBits, iterations).first;
+}
+
+void check(bool ok, const std::string& what) {
+  if (!ok) throw std::invalid_argument("uniform quantizer calibration: " + what);
+}
+
+}  // namespace
+
+double aciq_alpha(std::int64_t bits, AciqDistribution distribution, bool two_sided) {
+  check(bits >= 1 && bits <= 31, "aciq needs bits in [1, 31], got " + std::to_string(bits));
+  const double four_m = std::ldexp(1.0, 2 * static_cast<int>(bits));  // 4^M
+  // Rounding noise Delta^2 / 12 with 2^M bins: Delta = 2 alpha / 2^M (two-sided) or alpha / 2^M.
+  const double rounding = two_sided ? 1.0 / (3.0 * four_m) : 1.0 / (12.0 * four_m);
+  const double tails = two_sided ? 2.0 : 1.0;
+  auto error = [&](double alpha) {
+    double clipping;
+    if (distribution == AciqDistribution::Laplace) {
+      clipping = tails * std::exp(-alpha);  // b = 1: b^2 e^(-alpha/b) per tail
+    } else {
+      // sigma = 1: per tail (alpha^2 + 1)(1 - Phi(alpha)) - alpha phi(alpha).
+      const double upper_tail = 0.5 * boost::math::erfc(alpha / std::sqrt(2.0));
+      const double density = std::exp(-0.5 * alpha * alpha) / std::sqrt(2.0 * M_PI);
+      clipping = tails * ((alpha * alpha + 1.0) * upper_tail - alpha * density);
+    }
+    return clipping + rounding * alpha * alpha;
+  };
+  // The optimum grows like log(4^M) (Laplace) or sqrt(log 4^M) (Gaussian): 100 brackets it
+  // for every M <= 31 (Laplace at 31 bits: ~ 45).
+  std::uintmax_t iterations = 200;
+  return boost::math::tools::brent_find_minima(error, 1e-3, 100.0, 40, iterations).first;
+}
+
+double lp_optimal_clip(const at::Tensor& x, Grid grid, std::int64_t bits, bool is_signed,
+                       double p, double max_abs) {
+  check(p >= 1.0 && std::isfinite(p), "p must be finite and >= 1, got " + std::to_string(p));
+  if (!(max_abs > kMinClip)) return kMinClip;
+  auto error = [&](double clip) { return mean_error(x, grid, bits, is_signed, p, clip); };
+  const double best = brent_argmin(error, 1e-6 * max_abs, max_abs);
+  // Brent returns a point within its tolerance of a local minimum; the minmax clip competes
+  // explicitly, so the result is never worse than minmax in the Lp error.
+  return error(best) <= error(max_abs) ? best : max_abs;
+}
+
+at::Tensor calibrate_clip(const at::Tensor& x, Grid grid, std::int64_t bits, bool is_signed,
+                          bool per_channel, std::int64_t channel_axis,
+                          const CalibrationOptions& options) {
+  check(x.numel() > 0, "the tensor is empty");
+  if (per_channel)
+    check(channel_axis >= 0 && channel_axis < x.dim(),
+          "channel axis " + std::to_string(channel_axis) + " is outside a " +
+              std::to_string(x.dim()) + "-d tensor");
+  const at::Tensor rows = as_rows(x, per_channel, channel_axis);
+  const std::int64_t channels = rows.size(0);
+  const std::vector<double> maxima = row_max(rows, is_signed);
+  std::vector<double> clip(maxima);
+
+  switch (options.method) {
+    case Calibration::MinMax:
+      break;
+    case Calibration::Mse:
+    case Calibration::Lp: {
+      const double p = options.method == Calibration::Mse ? 2.0 : options.p;
+      for (std::int64_t c = 0; c < channels; ++c)
+        clip[c] = lp_optimal_clip(rows[c].contiguous(), grid, bits, is_signed, p, maxima[c]);
+      break;
+    }
+    case Calibration::Aciq: {
+      const double alpha = aciq_alpha(bits, options.distribution, is_signed);
+      const at::Tensor d = rows.to(at::kDouble);
+      const at::Tensor mu = d.mean(1, /*keepdim=*/true);
+      const at::Tensor spread = options.distribution == AciqDistribution::Laplace
+                                    ? (d - mu).abs().mean(1)
+                                    : d.std(1, /*unbiased=*/false);
+      const at::Tensor value = (mu.squeeze(1).abs() + alpha * spread).contiguous();
+      for (std::int64_t c = 0; c < channels; ++c)
+        clip[c] = std::min(value.data_ptr<double>()[c], maxima[c]);
+      break;
+    }
+    case Calibration::Sawb: {
+      const at::Tensor d = rows.to(at::kDouble);
+      const at::Tensor value =
+          (options.sawb_c1 * d.pow(2).mean(1).sqrt() - options.sawb_c2 * d.abs().mean(1)).contiguous();
+      for (std::int64_t c = 0; c < channels; ++c)
+        clip[c] = std::min(value.data_ptr<double>()[c], maxima[c]);
+      break;
+    }
+    case Calibration::Percentile: {
+      check(options.percentile > 0.0 && options.percentile <= 100.0,
+            "percentile must be in (0, 100], got " + std::to_string(options.percentile));
+      const at::Tensor v = is_signed ? rows.abs() : rows.clamp_min(0.0);
+      const std::int64_t n = v.size(1);
+      const auto k = std::clamp<std::int64_t>(
+          static_cast<std::int64_t>(std::ceil(options.percentile / 100.0 * static_cast<double>(n))), 1, n);
+      const at::Tensor kth = std::get<0>(v.kthvalue(k, 1)).to(at::kDouble).contiguous();
+      for (std::int64_t c = 0; c < channels; ++c) clip[c] = kth.data_ptr<double>()[c];
+      break;
+    }
+  }
+  for (double& c : clip) c = std::max(c, kMinClip);
+  at::Tensor out = at::tensor(clip, at::TensorOptions().dtype(at::kDouble)).to(x.scalar_type());
+  return per_channel ? out : out.reshape({});
+}
+
+}  // namespace qharness::plugins::uniform

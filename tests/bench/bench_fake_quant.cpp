@@ -1,0 +1,138 @@
+// Fake-quantization throughput: the uniform quantizer's kernel against ATen's
+// fake_quantize_per_{tensor,channel}_affine, the composed round/clamp ops, and clone() (one
+// read and one write of the tensor: the memory-bandwidth bound any fake-quant pass meets).
+//
+//   build-quant/bin/qharness_bench_fake_quant [--elements=N] [--threads=T] [benchmark flags]
+//
+// The tensor is [N/4096, 64, 8, 8] float32 (default N = 16 Mi), per-channel along axis 1
+// (runs of 64 elements per channel), 4-bit signed integer grid, round to nearest.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "plugins/quantizers/uniform/fake_quant.hpp"
+
+namespace {
+
+using qharness::plugins::uniform::FakeQuantSpec;
+using qharness::plugins::uniform::fake_quant_composed;
+using qharness::plugins::uniform::fake_quant_kernel;
+
+std::int64_t g_elements = std::int64_t{1} << 24;
+constexpr std::int64_t kChannels = 64;
+constexpr double kQmax = 7.0;  // 4-bit signed, symmetric
+
+struct Inputs {
+  at::Tensor x;
+  at::Tensor scale;          // 0-d float
+  at::Tensor channel_scale;  // [64] float
+  at::Tensor zero_points;    // [64] int32 (ATen per-channel API)
+};
+
+const Inputs& inputs() {
+  static const Inputs in = [] {
+    Inputs v;
+    at::manual_seed(0);
+    const std::int64_t batch = std::max<std::int64_t>(1, g_elements / (kChannels * 64));
+    v.x = at::randn({batch, kChannels, 8, 8});
+    v.scale = at::scalar_tensor(3.0 / kQmax, at::kFloat);
+    v.channel_scale = at::linspace(1.0, 4.0, kChannels) / kQmax;
+    v.zero_points = at::zeros({kChannels}, at::kInt);
+    return v;
+  }();
+  return in;
+}
+
+void set_bytes(benchmark::State& state, const at::Tensor& x) {
+  // One read and one write per element.
+  state.SetBytesProcessed(state.iterations() * x.numel() * 2 * static_cast<std::int64_t>(sizeof(float)));
+}
+
+void BM_Clone(benchmark::State& state) {
+  const at::Tensor& x = inputs().x;
+  for (auto _ : state) benchmark::DoNotOptimize(x.clone());
+  set_bytes(state, x);
+}
+
+void BM_AtenPerTensor(benchmark::State& state) {
+  const at::Tensor& x = inputs().x;
+  const double scale = inputs().scale.item<double>();
+  for (auto _ : state)
+    benchmark::DoNotOptimize(at::fake_quantize_per_tensor_affine(x, scale, 0, -7, 7));
+  set_bytes(state, x);
+}
+
+void BM_AtenPerChannel(benchmark::State& state) {
+  const Inputs& in = inputs();
+  for (auto _ : state)
+    benchmark::DoNotOptimize(
+        at::fake_quantize_per_channel_affine(in.x, in.channel_scale, in.zero_points, 1, -7, 7));
+  set_bytes(state, in.x);
+}
+
+void BM_ComposedPerTensor(benchmark::State& state) {
+  const Inputs& in = inputs();
+  const FakeQuantSpec spec{-kQmax, kQmax, 1};
+  at::NoGradGuard no_grad;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(fake_quant_composed(in.x, in.scale, at::Tensor(), spec, at::Tensor()));
+  set_bytes(state, in.x);
+}
+
+void BM_OursPerTensor(benchmark::State& state) {
+  const Inputs& in = inputs();
+  const FakeQuantSpec spec{-kQmax, kQmax, 1};
+  for (auto _ : state)
+    benchmark::DoNotOptimize(fake_quant_kernel(in.x, in.scale, at::Tensor(), spec, at::Tensor()));
+  set_bytes(state, in.x);
+}
+
+void BM_OursPerChannel(benchmark::State& state) {
+  const Inputs& in = inputs();
+  const FakeQuantSpec spec{-kQmax, kQmax, 1};
+  for (auto _ : state)
+    benchmark::DoNotOptimize(
+        fake_quant_kernel(in.x, in.channel_scale, at::Tensor(), spec, at::Tensor()));
+  set_bytes(state, in.x);
+}
+
+BENCHMARK(BM_Clone)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AtenPerTensor)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AtenPerChannel)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ComposedPerTensor)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_OursPerTensor)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_OursPerChannel)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Our own flags first; the rest goes to Google Benchmark.
+  int threads = 2;
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--elements=", 0) == 0) g_elements = std::atoll(arg.c_str() + 11);
+    else if (arg.rfind("--threads=", 0) == 0) threads = std::atoi(arg.c_str() + 10);
+    else rest.push_back(argv[i]);
+  }
+  if (g_elements < 1 || threads < 1) {
+    std::cerr << "--elements and --threads must be >= 1\n";
+    return 2;
+  }
+  at::set_num_threads(threads);
+  int rest_argc = static_cast<int>(rest.size());
+  benchmark::Initialize(&rest_argc, rest.data());
+  if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
+  std::cout << "tensor: " << inputs().x.numel() << " float32 elements, threads: "
+            << at::get_num_threads() << "\n";
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

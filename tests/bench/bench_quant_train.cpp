@@ -1,0 +1,70 @@
+// One training step of lenet5 and resnet20 on a Fashion-MNIST-shaped batch: FP32, and 4-bit
+// (SAWB INT4 weights and activations, luq FP4 neural gradients, first and last layer FP32), and
+// 4-bit with SMP 2, side by side in one run. The ratio 4-bit / FP32 is the README's number.
+//   build/bin/qharness_bench_quant_train --benchmark_min_time=2
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <benchmark/benchmark.h>
+#include <torch/optim/sgd.h>
+
+#include <thread>
+
+#include "models/zoo.hpp"
+#include "plugins/quantizers/luq/gradient_quantizer.hpp"
+#include "plugins/quantizers/uniform/uniform_quantizer.hpp"
+
+namespace {
+
+using namespace qharness;
+
+enum class Mode { Fp32, Luq, LuqSmp2 };
+
+void quantize_model(QModel& model, Mode mode) {
+  if (mode == Mode::Fp32) return;
+  auto layers = model.quant_layers();
+  plugins::uniform::UniformQuantizer::Options sawb;
+  sawb.bits = 4;
+  sawb.calibration.method = plugins::uniform::Calibration::Sawb;
+  gradquant::Options luq{gradquant::Format::Luq, 4, mode == Mode::LuqSmp2 ? 2 : 1};
+  std::uint64_t seed = 0;
+  for (std::size_t i = 1; i + 1 < layers.size(); ++i) {  // first and last stay FP32
+    QuantLayer& l = *layers[i].layer;
+    l.weight_quant.quantizer = std::make_shared<plugins::uniform::UniformQuantizer>(sawb);
+    l.input_quant.quantizer = std::make_shared<plugins::uniform::UniformQuantizer>(sawb);
+    l.grad_quant.quantizer = std::make_shared<gradquant::GradientQuantizer>(luq);
+    for (QuantSlot* s : {&l.weight_quant, &l.input_quant, &l.grad_quant})
+      s->generator = at::make_generator<at::CPUGeneratorImpl>(++seed);
+  }
+}
+
+void train_step(benchmark::State& state, const char* arch, Mode mode) {
+  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  at::manual_seed(0);
+  auto model = make_model(ModelSpec{arch, {1, 28, 28}, 10});
+  quantize_model(*model, mode);
+  torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+  const std::int64_t batch = 128;
+  at::Tensor x = at::randn({batch, 1, 28, 28});
+  at::Tensor y = at::randint(0, 10, {batch}, at::kLong);
+  model->train();
+  for (auto _ : state) {
+    opt.zero_grad();
+    at::Tensor loss = at::cross_entropy_loss(model->forward(x), y);
+    loss.backward();
+    opt.step();
+    benchmark::DoNotOptimize(loss.item<float>());
+  }
+  state.counters["images/s"] = benchmark::Counter(double(batch), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+BENCHMARK_CAPTURE(train_step, lenet5_fp32, "lenet5", Mode::Fp32)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, lenet5_luq, "lenet5", Mode::Luq)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, lenet5_luq_smp2, "lenet5", Mode::LuqSmp2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, resnet20_fp32, "resnet20", Mode::Fp32)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, resnet20_luq, "resnet20", Mode::Luq)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, resnet20_luq_smp2, "resnet20", Mode::LuqSmp2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,73 @@
+"""quant-train: 4-bit training (SAWB INT4 forward, quantized neural gradients) with FNT and the
+gradient statistics, on tiny synthetic data; reproducible run to run."""
+import os
+import unittest
+
+import h5py
+import numpy as np
+
+from common import CliTestCase, qharness, write
+
+EXPERIMENT = """\
+name: qt
+task: quant-train
+data: {dataset: synthetic, batch_size: 64, synthetic: {train_size: 256, test_size: 128}}
+model: {arch: lenet5}
+train: {epochs: 2, lr: 0.05}
+quant:
+  weights: {quantizer: sawb, bits: 4}
+  activations: {quantizer: sawb, bits: 4}
+  gradients: {quantizer: luq, bits: 4}
+quant-train: {fnt_epochs: 1, stats_points: 2, stats_samples: 64, stats_batch: 32}
+sweep:
+  grid:
+    quant.gradients.quantizer: [luq, fp4-rdn]
+"""
+
+
+def trials(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        for g in f["trials"].values():
+            name = g.attrs["swept"]
+            out[name] = {
+                "status": g.attrs["status"], "error": g.attrs["error"],
+                "metrics": {k: float(v[()]) for k, v in g["metrics"].items()},
+                "series": {k: np.array(v) for k, v in g["series"].items()},
+                "arrays": {k: np.array(v) for k, v in g["arrays"].items()},
+                "layer_names": list(g["arrays/grad_bias"].attrs["layer_names"]) if "grad_bias" in g["arrays"] else [],
+            }
+    return out
+
+
+class QuantTrain(CliTestCase):
+    def test_luq_vs_fp4_rdn_with_fnt_and_gradient_statistics(self):
+        f = write(os.path.join(self.tmp, "qt.yaml"), EXPERIMENT)
+        p = qharness(["run", f], cwd=self.tmp)
+        self.assert_exit(p, 0)
+        t = trials(os.path.join(self.tmp, "results/qt/qt.h5"))
+        luq, rdn = t["{quant.gradients.quantizer: luq}"], t["{quant.gradients.quantizer: fp4-rdn}"]
+        for r in (luq, rdn):
+            self.assertEqual(r["status"], "done", r["error"])
+            self.assertEqual(len(r["series"]["test_top1"]), 3)          # 2 epochs + 1 FNT epoch
+            self.assertEqual(r["layer_names"], ["conv2", "fc1", "fc2"])  # first and last stay FP32
+            self.assertEqual(r["arrays"]["grad_bias"].shape, (3, 3))     # layers x (before, epoch 1, epoch 2)
+            self.assertEqual(r["arrays"]["stats_epochs"].tolist(), [0, 1, 2])
+            self.assertTrue(0 < r["metrics"]["shift_add_mac_share"] < 1)
+            self.assertIn("top1_before_fnt", r["metrics"])
+            # FNT's triangular learning rate ends near zero.
+            self.assertLess(r["series"]["lr"][-1], r["series"]["lr"][0] + 1e-9)
+        # Rounding to the nearest power of two biases the weight gradient; luq does not.
+        self.assertGreater(rdn["metrics"]["grad_bias"], 2 * luq["metrics"]["grad_bias"])
+
+        # Same config and seed: the same numbers, stochastic rounding included.
+        again = os.path.join(self.tmp, "again")
+        p = qharness(["run", f, "--results", again, "quant.gradients.quantizer=luq"], cwd=self.tmp)
+        self.assert_exit(p, 0)
+        (rerun,) = trials(os.path.join(again, "qt/qt.h5")).values()
+        self.assertEqual(rerun["metrics"], luq["metrics"])
+        self.assertTrue(np.array_equal(rerun["series"]["train_loss"], luq["series"]["train_loss"]))
+
+
+if __name__ == "__main__":
+    unittest.main()
