@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "plugins/optimizers/powell/powell.hpp"
+#include "optimizer_test_problems.hpp"
 
 namespace qharness::plugins {
 namespace {
@@ -22,35 +23,9 @@ using Matrix = std::vector<Vector>;  // row-major
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2; minimum 0 at (1, ..., 1).
-double rosenbrock(const Vector& x) {
-  double f = 0.0;
-  for (std::size_t i = 0; i + 1 < x.size(); ++i) {
-    const double valley = x[i + 1] - x[i] * x[i];
-    f += 100.0 * valley * valley + (1.0 - x[i]) * (1.0 - x[i]);
-  }
-  return f;
-}
-
-// An objective that records every point it is asked for and the value it returned.
-struct RecordingObjective {
-  std::vector<Vector> points;
-  std::vector<double> values;
-
-  template <class F>
-  Objective wrap(F f) {
-    Objective objective;
-    objective.value = [this, f](const Vector& x) {
-      const double value = f(x);
-      points.push_back(x);
-      values.push_back(value);
-      return value;
-    };
-    return objective;
-  }
-  std::size_t evaluations() const { return points.size(); }
-  double lowest_value() const { return *std::min_element(values.begin(), values.end()); }
-};
+// Rosenbrock and the recording objective are the ones every optimizer's tests share.
+using test_problems::RecordingObjective;
+using test_problems::rosenbrock;
 
 // A random rotation: Gram-Schmidt orthonormalization of a Gaussian matrix.
 Matrix random_rotation(std::size_t n, std::mt19937_64& rng) {
