@@ -203,6 +203,9 @@ class Resolver {
     }
     const YAML::Node& cgiven = given;
     std::string name = cgiven[s.name_key] ? cgiven[s.name_key].Scalar() : s.default_plugin;
+    if (name == s.default_plugin)
+      for (const auto& [key, value] : s.default_options)
+        if (!cgiven[key]) given[key] = value;
     const std::string name_path = join_path(path, s.name_key);
     if (name.empty()) {
       error(path, "missing required key '" + name_path + "': which " + to_string(s.plugin_kind) +

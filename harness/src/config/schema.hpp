@@ -46,6 +46,10 @@ struct SchemaNode {
   std::string name_key = "name";      // the key naming the plugin
   std::string default_plugin;         // "" = the user must name one
   std::vector<ParamSpec> common;      // options every plugin of this slot takes
+  // Options of the default plugin that differ from the plugin's own defaults in this slot
+  // (ptq.optimizer: powell with maxiter 2). Used only when the chosen plugin is the default
+  // one and the option is not given. Empty = none.
+  std::vector<std::pair<std::string, std::string>> default_options;
 
   // Builders, so that schema definitions read like the YAML they describe.
   static SchemaNode map(std::string doc) { SchemaNode n; n.kind = Kind::Map; n.doc = std::move(doc); return n; }

@@ -8,6 +8,13 @@
 namespace qharness {
 namespace {
 
+// ", maxiter: 2" for a slot whose default plugin has slot-specific option defaults.
+std::string slot_default_options(const SchemaNode& slot) {
+  std::string out;
+  for (const auto& [key, value] : slot.default_options) out += ", " + key + ": " + value;
+  return out;
+}
+
 std::string default_text(const YAML::Node& d) {
   if (!d.IsDefined() || d.IsNull()) return "";
   if (d.IsSequence()) {
@@ -44,7 +51,7 @@ void walk(const SchemaNode& node, const std::string& path, std::ostream& out) {
         break;
       case SchemaNode::Kind::PluginSlot: {
         row(out, p, std::string(to_string(child.plugin_kind)) + " plugin choice",
-            child.default_plugin.empty() ? "" : "`{" + child.name_key + ": " + child.default_plugin + "}`",
+            child.default_plugin.empty() ? "" : "`{" + child.name_key + ": " + child.default_plugin + slot_default_options(child) + "}`",
             child.doc + "; takes the chosen plugin's options (below)");
         row(out, p + "." + child.name_key, std::string(to_string(child.plugin_kind)) + " plugin name",
             child.default_plugin.empty() ? "" : "`" + child.default_plugin + "`", "see `qharness plugins`");

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "tasks/evaluate_task.hpp"
+#include "tasks/ptq_task.hpp"
 #include "tasks/quant_train_task.hpp"
 #include "tasks/selftest_task.hpp"
 #include "tasks/train_task.hpp"
@@ -35,7 +36,7 @@ void TrialContext::array(const std::string& name, NdArray array) {
 }
 
 const std::vector<TaskInfo>& all_tasks() {
-  static const std::vector<TaskInfo> tasks = {selftest_task(), train_task(), evaluate_task(), quant_train_task()};
+  static const std::vector<TaskInfo> tasks = {selftest_task(), train_task(), evaluate_task(), ptq_task(), quant_train_task()};
   return tasks;
 }
 

@@ -1,0 +1,127 @@
+#include "tasks/ptq_calibration.hpp"
+
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace qharness {
+namespace {
+
+// Keeps what the slot's input was and passes it through unquantized.
+class InputRecorder : public Quantizer {
+ public:
+  at::Tensor calibrate(const at::Tensor& x, const QuantTarget&) override { return x.abs().max(); }
+  at::Tensor quantize(const at::Tensor& x, const at::Tensor&, const QuantTarget&, at::Generator&) override {
+    seen = x.detach().clone();
+    return x;
+  }
+  at::Tensor seen;
+};
+
+std::unique_ptr<Quantizer> calibrating_quantizer(const PluginSelection& sel, const PluginRegistry& plugins,
+                                                 const std::string& method, double p) {
+  const auto& values = sel.params.values();
+  if (!values.count("calibration") || (method == "lp" && !values.count("p")))
+    throw std::invalid_argument("ptq: calibration method '" + method + "' is set through the quantizer's `calibration`" +
+                                (method == "lp" ? " and `p` options" : " option") + "; quantizer '" + sel.name +
+                                "' does not declare " + (values.count("calibration") ? "`p`" : "`calibration`"));
+  PluginSelection s = sel;
+  s.params.set("calibration", std::string(method));
+  if (method == "lp") s.params.set("p", p);
+  return plugins.make_quantizer(s);
+}
+
+}  // namespace
+
+PtqCalibrator::PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& layers, const at::Tensor& images,
+                             const PluginSelection& weights, const PluginSelection& activations,
+                             const PluginRegistry& plugins)
+    : plugins_(plugins) {
+  // One FP32 forward with recorders in the active input slots and the weight slots off.
+  std::vector<std::shared_ptr<Quantizer>> saved_w, saved_a;
+  std::vector<std::shared_ptr<InputRecorder>> recorders;
+  for (const auto& l : layers) {
+    saved_w.push_back(l.layer->weight_quant.quantizer);
+    saved_a.push_back(l.layer->input_quant.quantizer);
+    l.layer->weight_quant.quantizer = nullptr;
+    recorders.push_back(l.layer->input_quant.active() ? std::make_shared<InputRecorder>() : nullptr);
+    if (recorders.back()) l.layer->input_quant.quantizer = recorders.back();
+  }
+  {
+    at::NoGradGuard no_grad;
+    model.forward(images);
+  }
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    QuantLayer& layer = *layers[i].layer;
+    layer.weight_quant.quantizer = saved_w[i];
+    layer.input_quant.quantizer = saved_a[i];
+    if (layer.weight_quant.active()) slots_.push_back({&layer.weight_quant, &weights, layer.weight_param().detach()});
+    if (layer.input_quant.active()) slots_.push_back({&layer.input_quant, &activations, recorders[i]->seen});
+  }
+  // Bounds from the minmax clip of each tensor.
+  for (const Slot& s : slots_) {
+    const at::Tensor hi = calibrating_quantizer(*s.selection, plugins_, "minmax", 2.0)
+                              ->calibrate(s.data, s.slot->target).to(at::kDouble).contiguous().reshape({-1});
+    for (std::int64_t k = 0; k < hi.numel(); ++k) {
+      const double u = hi[k].item<double>();
+      bounds_.upper.push_back(u);
+      bounds_.lower.push_back(u > 0 ? 1e-4 * u : 1e-12);
+      if (!(u > 0)) bounds_.upper.back() = 1e-8;   // an all-zero tensor: any tiny clip will do
+    }
+  }
+}
+
+void PtqCalibrator::calibrate(const std::string& method, double p) {
+  at::NoGradGuard no_grad;
+  for (Slot& s : slots_) {
+    auto q = calibrating_quantizer(*s.selection, plugins_, method, p);
+    s.slot->clip = q->calibrate(s.data, s.slot->target);
+  }
+}
+
+std::vector<double> PtqCalibrator::clips() const {
+  std::vector<double> x;
+  for (const Slot& s : slots_) {
+    const at::Tensor c = s.slot->clip.detach().to(at::kDouble).contiguous().reshape({-1});
+    const double* d = c.data_ptr<double>();
+    x.insert(x.end(), d, d + c.numel());
+  }
+  return x;
+}
+
+void PtqCalibrator::set_clips(const std::vector<double>& x) {
+  if (x.size() != bounds_.upper.size())
+    throw std::logic_error("ptq: " + std::to_string(x.size()) + " clip values for " + std::to_string(bounds_.upper.size()) + " clips");
+  at::NoGradGuard no_grad;
+  std::size_t k = 0;
+  for (Slot& s : slots_) {
+    at::Tensor& c = s.slot->clip;
+    if (c.requires_grad()) c = c.detach();
+    const at::Tensor v = at::from_blob(const_cast<double*>(x.data() + k), c.sizes(), at::kDouble);
+    c.copy_(v);
+    k += static_cast<std::size_t>(c.numel());
+  }
+}
+
+double PtqCalibrator::loss_and_clip_gradient(const std::function<at::Tensor()>& forward_loss,
+                                             std::vector<double>& gradient) {
+  for (Slot& s : slots_) s.slot->clip = s.slot->clip.detach().clone().requires_grad_(true);
+  at::Tensor loss;
+  {
+    at::AutoGradMode grad_on(true);
+    loss = forward_loss();
+    loss.backward();
+  }
+  gradient.clear();
+  for (Slot& s : slots_) {
+    at::Tensor g = s.slot->clip.grad();
+    if (!g.defined()) g = at::zeros_like(s.slot->clip);
+    g = g.to(at::kDouble).contiguous().reshape({-1});
+    gradient.insert(gradient.end(), g.data_ptr<double>(), g.data_ptr<double>() + g.numel());
+    s.slot->clip = s.slot->clip.detach();
+  }
+  return loss.item<double>();
+}
+
+}  // namespace qharness

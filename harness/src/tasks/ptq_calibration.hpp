@@ -1,0 +1,54 @@
+#pragma once
+// The clips of a PTQ model: initialization by a calibration method, and the flat vector view
+// of every clip that LAPQ's joint search works on.
+//
+// At construction the FP32 input of every quantized layer on the calibration batch is recorded
+// once (weights and activations unquantized), so each (method, p) calibration reuses it.
+// Calibration goes through the Quantizer interface: for each slot a quantizer of the slot's
+// plugin and options is built with `calibration: <method>` (and `p`), so any quantizer plugin
+// that declares those options works and the clip matches the grid the slot quantizes with.
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config/resolve.hpp"
+#include "models/model.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "qharness/optimizer.hpp"
+
+namespace qharness {
+
+class PtqCalibrator {
+ public:
+  PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& layers, const at::Tensor& images,
+                const PluginSelection& weights, const PluginSelection& activations, const PluginRegistry& plugins);
+
+  // Sets every active slot's clip with `method` (p is used by lp).
+  void calibrate(const std::string& method, double p);
+
+  // Every active slot's clip entries, in layer order, weight before activation.
+  std::vector<double> clips() const;
+  // Writes x into the clips, in place (same order as clips()).
+  void set_clips(const std::vector<double>& x);
+  // (0, max|x|] per entry: max|x| is the minmax calibration of the tensor, the lower bound
+  // 1e-4 of it (a zero clip would divide by zero).
+  const Bounds& bounds() const { return bounds_; }
+
+  // The loss `forward_loss` computes with the current clips, and its gradient with respect to
+  // every clip entry (autograd through the quantizers' differentiable clip path).
+  double loss_and_clip_gradient(const std::function<at::Tensor()>& forward_loss, std::vector<double>& gradient);
+
+ private:
+  struct Slot {
+    QuantSlot* slot;
+    const PluginSelection* selection;
+    at::Tensor data;    // the tensor it calibrates on: the weight, or the recorded FP32 input
+  };
+  std::vector<Slot> slots_;
+  const PluginRegistry& plugins_;
+  Bounds bounds_;
+};
+
+}  // namespace qharness
