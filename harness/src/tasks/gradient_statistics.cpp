@@ -4,23 +4,10 @@
 
 #include <memory>
 
+#include "tasks/recording_quantizer.hpp"
+
 namespace qharness {
 namespace {
-
-// Passes everything to the slot's quantizer and keeps the last tensor it saw and returned.
-class RecordingQuantizer : public Quantizer {
- public:
-  explicit RecordingQuantizer(std::shared_ptr<Quantizer> inner) : inner(std::move(inner)) {}
-  at::Tensor calibrate(const at::Tensor& x, const QuantTarget& t) override { return inner->calibrate(x, t); }
-  at::Tensor quantize(const at::Tensor& x, const at::Tensor& clip, const QuantTarget& t, at::Generator& g) override {
-    seen = x.detach().clone();
-    at::Tensor q = inner->quantize(x, clip, t, g);
-    returned = q.detach().clone();
-    return q;
-  }
-  std::shared_ptr<Quantizer> inner;
-  at::Tensor seen, returned;
-};
 
 // dL/dW of the layer for output gradient g and layer input x.
 at::Tensor weight_gradient(QuantLayer& layer, const at::Tensor& x, const at::Tensor& g) {

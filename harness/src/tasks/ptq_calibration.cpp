@@ -5,19 +5,10 @@
 #include <memory>
 #include <stdexcept>
 
+#include "tasks/recording_quantizer.hpp"
+
 namespace qharness {
 namespace {
-
-// Keeps what the slot's input was and passes it through unquantized.
-class InputRecorder : public Quantizer {
- public:
-  at::Tensor calibrate(const at::Tensor& x, const QuantTarget&) override { return x.abs().max(); }
-  at::Tensor quantize(const at::Tensor& x, const at::Tensor&, const QuantTarget&, at::Generator&) override {
-    seen = x.detach().clone();
-    return x;
-  }
-  at::Tensor seen;
-};
 
 std::unique_ptr<Quantizer> calibrating_quantizer(const PluginSelection& sel, const PluginRegistry& plugins,
                                                  const std::string& method, double p) {
@@ -40,12 +31,12 @@ PtqCalibrator::PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& 
     : plugins_(plugins) {
   // One FP32 forward with recorders in the active input slots and the weight slots off.
   std::vector<std::shared_ptr<Quantizer>> saved_w, saved_a;
-  std::vector<std::shared_ptr<InputRecorder>> recorders;
+  std::vector<std::shared_ptr<RecordingQuantizer>> recorders;
   for (const auto& l : layers) {
     saved_w.push_back(l.layer->weight_quant.quantizer);
     saved_a.push_back(l.layer->input_quant.quantizer);
     l.layer->weight_quant.quantizer = nullptr;
-    recorders.push_back(l.layer->input_quant.active() ? std::make_shared<InputRecorder>() : nullptr);
+    recorders.push_back(l.layer->input_quant.active() ? std::make_shared<RecordingQuantizer>() : nullptr);
     if (recorders.back()) l.layer->input_quant.quantizer = recorders.back();
   }
   {

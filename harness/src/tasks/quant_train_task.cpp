@@ -10,30 +10,20 @@
 #include "tasks/gradient_statistics.hpp"
 #include "tasks/model_setup.hpp"
 #include "tasks/quant_setup.hpp"
+#include "tasks/recording_quantizer.hpp"
 #include "tasks/training.hpp"
 
 namespace qharness {
 namespace {
 
-// Records the shape of what a layer's input slot sees, and passes it through unchanged.
-class ShapeProbe : public Quantizer {
- public:
-  at::Tensor calibrate(const at::Tensor& x, const QuantTarget&) override { return x.abs().max(); }
-  at::Tensor quantize(const at::Tensor& x, const at::Tensor&, const QuantTarget&, at::Generator&) override {
-    shape = x.sizes().vec();
-    return x;
-  }
-  std::vector<std::int64_t> shape;
-};
-
 // Multiply-accumulates of one image's forward product, per layer (in quant_layers() order).
 std::vector<double> forward_macs(QModel& model, const at::Tensor& one_image) {
   auto layers = model.quant_layers();
   std::vector<std::shared_ptr<Quantizer>> saved;
-  std::vector<std::shared_ptr<ShapeProbe>> probes;
+  std::vector<std::shared_ptr<RecordingQuantizer>> probes;  // pass-through: the layers' inputs
   for (auto& l : layers) {
     saved.push_back(l.layer->input_quant.quantizer);
-    probes.push_back(std::make_shared<ShapeProbe>());
+    probes.push_back(std::make_shared<RecordingQuantizer>());
     l.layer->input_quant.quantizer = probes.back();
   }
   {
@@ -47,7 +37,7 @@ std::vector<double> forward_macs(QModel& model, const at::Tensor& one_image) {
   for (std::size_t i = 0; i < layers.size(); ++i) {
     layers[i].layer->input_quant.quantizer = saved[i];
     const at::Tensor& w = layers[i].layer->weight_param();
-    const auto& in = probes[i]->shape;
+    const auto in = probes[i]->seen.sizes();
     if (auto* conv = dynamic_cast<QConv2dImpl*>(layers[i].layer)) {
       const auto& o = conv->options;
       const double oh = double((in[2] + 2 * o.padding - o.kernel_size) / o.stride + 1);
