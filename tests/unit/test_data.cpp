@@ -13,22 +13,14 @@
 #include "data/idx_file.hpp"
 #include "data/mnist_dataset.hpp"
 #include "data/synthetic_dataset.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = boost::filesystem;
 using namespace qharness;
+using qharness::test_support::TempDir;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / fs::unique_path("qh-data-%%%%%%%%")) { fs::create_directories(path_); }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 std::vector<std::uint8_t> idx_bytes(std::vector<std::uint32_t> dims, const std::vector<std::uint8_t>& data) {
   std::vector<std::uint8_t> b = {0, 0, 0x08, static_cast<std::uint8_t>(dims.size())};

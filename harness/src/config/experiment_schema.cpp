@@ -27,12 +27,19 @@ SchemaNode data_schema() {
                                     "folder holding its files; empty = the dataset's default "
                                     "(fashion-mnist: /usr/share/datasets/fashion-mnist)"));
   data.add("batch_size", SchemaNode::leaf(ParamType::Int, YAML::Node("256"), "mini-batch size").range(1, {}));
+  data.add("train_size", SchemaNode::leaf(ParamType::Int, YAML::Node("0"),
+                                          "use only the first K images of the train split (0 = all): small, fast runs")
+                             .range(0, {}));
+  data.add("test_size", SchemaNode::leaf(ParamType::Int, YAML::Node("0"),
+                                         "use only the first K images of the test split (0 = all)")
+                            .range(0, {}));
   SchemaNode calib = SchemaNode::map("the calibration subset: a deterministic sample of a split");
   calib.add("size", SchemaNode::leaf(ParamType::Int, YAML::Node("512"), "number of images").range(1, {}));
   calib.add("split", SchemaNode::one_of({"train", "test"}, "train", "split it is drawn from"));
   calib.add("seed", SchemaNode::leaf(ParamType::Int, YAML::Node("0"), "seed of the draw"));
   data.add("calibration", calib);
   data.add("synthetic", synthetic_data_schema());
+  data.add("imagefolder", imagefolder_data_schema());
   return data;
 }
 

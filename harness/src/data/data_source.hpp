@@ -17,7 +17,8 @@ struct DataSplits {
 // Throws std::runtime_error naming the file and the problem when a file is missing or bad.
 DataSplits load_data(const ResolvedConfig& cfg);
 
-// The `data.synthetic` sub-block of the schema.
+// The `data.synthetic` and `data.imagefolder` sub-blocks of the schema.
 SchemaNode synthetic_data_schema();
+SchemaNode imagefolder_data_schema();
 
 }  // namespace qharness

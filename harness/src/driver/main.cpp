@@ -15,6 +15,7 @@
 #include "plugins/plugin_registry.hpp"
 #include "run/experiment.hpp"
 #include "run/runner.hpp"
+#include "run/suite.hpp"
 #include "util/text.hpp"
 
 namespace {
@@ -51,6 +52,13 @@ PluginRegistry load_plugins() {
   return registry;
 }
 
+// analysis/ of the source tree the binary was built from; $QHARNESS_ANALYSIS_DIR overrides it
+// (an installed qharness whose sources moved).
+std::string analysis_dir() {
+  if (const char* dir = std::getenv("QHARNESS_ANALYSIS_DIR")) return dir;
+  return QHARNESS_ANALYSIS_DIR;
+}
+
 int cmd_run(const std::string& file, const std::vector<std::string>& overrides, bool force, bool dry_run,
             const std::string& shard, const std::string& results_root) {
   RunOptions options;
@@ -58,6 +66,14 @@ int cmd_run(const std::string& file, const std::vector<std::string>& overrides, 
   options.results_root = results_root;
   parse_shard(shard, options);
   PluginRegistry registry = load_plugins();
+  if (auto suite = load_suite(file)) {
+    SuiteOptions suite_options;
+    suite_options.run = options;
+    suite_options.overrides = overrides;
+    suite_options.dry_run = dry_run;
+    suite_options.analysis_dir = analysis_dir();
+    return run_suite(*suite, registry, suite_options);
+  }
   RawConfig raw = load_experiment(file);
   apply_overrides(raw, overrides);
   Experiment exp = build_experiment(std::move(raw), registry);
@@ -71,6 +87,8 @@ int cmd_run(const std::string& file, const std::vector<std::string>& overrides, 
 
 int cmd_slurm(const std::string& file, const std::vector<std::string>& overrides, const SlurmOptions& options,
               const std::string& command_line) {
+  if (load_suite(file))
+    throw ConfigError(file + " is a suite: submit each of its parts (`suite:`) with `qharness slurm PART.yaml`");
   PluginRegistry registry = load_plugins();
   RawConfig raw = load_experiment(file);
   apply_overrides(raw, overrides);

@@ -76,19 +76,6 @@ bool on_path(const std::string& program) {
 
 // Runs `command` with /bin/sh, returns its stdout; throws when it exits non-zero (its stderr has
 // already gone to ours).
-std::string run_capturing(const std::string& command) {
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) throw std::runtime_error("slurm: cannot start '" + command + "'");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int status = ::pclose(pipe);
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw std::runtime_error("slurm: '" + command + "' failed (exit status " +
-                             std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")" +
-                             (out.empty() ? "" : ": " + trim(out)));
-  return out;
-}
 
 // Array jobs of this experiment (job name qh-<name>) of this user still queued or running,
 // by squeue next to sbatch; empty when there is no squeue to ask (a warning says so).
@@ -121,14 +108,6 @@ void write_file(const fs::path& path, const std::string& text, bool executable) 
 }
 
 }  // namespace
-
-std::string shell_quote(const std::string& word) {
-  static const std::regex safe(R"(^[A-Za-z0-9_@%+=:,./-]+$)");
-  if (std::regex_match(word, safe)) return word;
-  std::string q = "'";
-  for (char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
 
 std::string slurm_array_ranges(const std::vector<int>& ids) {
   std::string s;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "run/experiment.hpp"
+#include "util/shell.hpp"
 
 namespace qharness {
 
@@ -73,9 +74,6 @@ SlurmScripts render_slurm_scripts(const SlurmJob& job, const std::vector<int>& p
 
 // Slurm's --array syntax for ascending task ids: {0,1,2,5,7,8} -> "0-2,5,7-8".
 std::string slurm_array_ranges(const std::vector<int>& ids);
-
-// A word for bash: unchanged when it is made of safe characters, else single-quoted.
-std::string shell_quote(const std::string& word);
 
 // The job id in the output of `sbatch --parsable` ("123" or "123;cluster"); throws
 // std::runtime_error quoting the output when there is none.
