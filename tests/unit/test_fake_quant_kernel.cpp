@@ -134,6 +134,35 @@ TEST(FakeQuantComposed, StraightThroughGradientInX) {
     EXPECT_EQ(x.grad()[static_cast<std::int64_t>(i)].item<float>(), expected[i]) << i;
 }
 
+// Training's path: the kernel forward (same bits as composed) with the straight-through
+// gradient to x (composed's, up to its (g * s) / s rounding), per tensor and per channel, with
+// and without an offset (unsigned reference grid), nearest and stochastic rounding.
+TEST(FakeQuantSte, SameValuesAndGradientAsTheComposedPath) {
+  at::Generator gen = at::detail::createCPUGenerator(3);
+  const at::Tensor upstream = at::randn({6, 5, 3, 3}, gen, at::TensorOptions().dtype(at::kFloat));
+  for (const Case& c : {Case{Grid::Integer, 4, true}, Case{Grid::Reference, 3, false}, Case{Grid::Integer, 2, true}})
+    for (bool per_channel : {false, true})
+      for (bool stochastic : {false, true}) {
+        const at::Tensor x0 = test_data({6, 5, 3, 3}, 11, 0.25);
+        const at::Tensor clip = per_channel ? at::linspace(0.5, 2.0, 5) : at::scalar_tensor(1.3f);
+        const GridParameters g = grid_parameters(c.grid, c.bits, c.is_signed, clip, 1);
+        at::Tensor noise;
+        if (stochastic) noise = at::empty_like(x0).uniform_(0.0, 1.0, gen);
+        const at::Tensor xa = x0.clone().requires_grad_(true), xb = x0.clone().requires_grad_(true);
+        const at::Tensor qa = fake_quant_ste(xa, g.scale, g.offset, g.spec, noise);
+        const at::Tensor qb = fake_quant_composed(xb, g.scale, g.offset, g.spec, noise);
+        EXPECT_TRUE(qa.requires_grad());
+        EXPECT_TRUE(same_bits(qa.detach(), qb.detach())) << per_channel << stochastic;
+        (qa * upstream).sum().backward();
+        (qb * upstream).sum().backward();
+        EXPECT_TRUE(at::allclose(xa.grad(), xb.grad(), 1e-6, 0)) << per_channel << stochastic;
+        // The mask really cuts: some entries pass, some are clipped to zero gradient.
+        const auto passed = xa.grad().ne(0).sum().item<std::int64_t>();
+        EXPECT_GT(passed, 0);
+        EXPECT_LT(passed, x0.numel());
+      }
+}
+
 TEST(FakeQuantComposed, GradientAndHessianInTheClip) {
   // Integer grid, 3 bits signed: s = a / 3. Inside: q = x + (r - y) s (r - y detached), so
   // dq/da = (r - y) / 3; clamped at +-3: q = +-3 s, dq/da = +-1. For L = sum q^2:

@@ -26,6 +26,7 @@
 //   non-temporal stores, which saves the read-for-ownership of the output (clone()'s memcpy
 //   does the same). It returns the same bits as fake_quant_composed (tested), including the
 //   sign of zero.
+// * fake_quant_ste: the kernel's forward with a straight-through backward to x (training).
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -52,5 +53,12 @@ at::Tensor fake_quant_composed(const at::Tensor& x, const at::Tensor& scale,
 at::Tensor fake_quant_kernel(const at::Tensor& x, const at::Tensor& scale,
                              const at::Tensor& offset, const FakeQuantSpec& spec,
                              const at::Tensor& noise);
+
+// The kernel's forward, differentiable in x only (scale and offset are constants): the
+// straight-through gradient of fake_quant_composed with respect to x (equal up to the last
+// bit: composed computes (g * scale) / scale). For float32 CPU tensors; training uses it.
+at::Tensor fake_quant_ste(const at::Tensor& x, const at::Tensor& scale,
+                          const at::Tensor& offset, const FakeQuantSpec& spec,
+                          const at::Tensor& noise);
 
 }  // namespace qharness::plugins::uniform

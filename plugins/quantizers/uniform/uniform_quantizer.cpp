@@ -105,10 +105,13 @@ at::Tensor UniformQuantizer::quantize(const at::Tensor& x, const at::Tensor& cli
   at::Tensor noise;
   if (options_.stochastic) noise = at::empty_like(x).uniform_(0.0, 1.0, generator);
 
-  const bool needs_grad =
-      at::GradMode::is_enabled() && (x.requires_grad() || clip.requires_grad());
-  if (!needs_grad && x.scalar_type() == at::kFloat && x.device().is_cpu())
-    return fake_quant_kernel(x, g.scale, g.offset, g.spec, noise);
+  // The fast kernel whenever the clip needs no gradient; the composed ATen ops otherwise.
+  const bool grad_mode = at::GradMode::is_enabled();
+  const bool grad_to_clip = grad_mode && clip.requires_grad();   // LAPQ's clip search, Hessians
+  const bool grad_to_x = grad_mode && x.requires_grad();         // training
+  if (!grad_to_clip && x.scalar_type() == at::kFloat && x.device().is_cpu())
+    return grad_to_x ? fake_quant_ste(x, g.scale, g.offset, g.spec, noise)
+                     : fake_quant_kernel(x, g.scale, g.offset, g.spec, noise);
   return fake_quant_composed(x, g.scale, g.offset, g.spec, noise);
 }
 
