@@ -1,6 +1,7 @@
 #include "config/experiment_schema.hpp"
 
 #include "data/data_source.hpp"
+#include "report/report_spec.hpp"
 #include "data/dataset_catalog.hpp"
 #include "tasks/model_setup.hpp"
 #include "tasks/quant_setup.hpp"
@@ -87,6 +88,7 @@ SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks) {
   sweep.add("zip", zip);
   sweep.add("seeds", SchemaNode::leaf(ParamType::IntList, YAML::Node(), "one trial per seed (innermost axis); sets seed"));
   root.add("sweep", sweep);
+  root.add("report", report_schema());
   return root;
 }
 
