@@ -33,6 +33,10 @@ report:
       metric: evals
       baseline: selftest.function=quadratic
       where: [selftest.dim=2]
+    - title: either function
+      rows: [selftest.function]
+      metric: evals
+      where: [selftest.function=rosenbrock|nan]
 """
 
 
@@ -102,6 +106,11 @@ class ReportTables(CliTestCase):
         self.assertTrue(rosen_line.rstrip().endswith(f"{delta:+.2f}"), rosen_line)
         quad_line = [l for l in second.splitlines() if l.startswith("2") and "quadratic" in l][0]
         self.assertTrue(quad_line.rstrip().endswith("+0.00"), quad_line)
+
+        # where with alternatives (a|b): only those rows.
+        third = out.split("\n\n")[3]
+        self.assertEqual([l.split()[0] for l in third.splitlines()[3:5]], ["rosenbrock", "nan"])
+        self.assertNotIn("quadratic", third)
 
     def test_markdown_renders_the_same_table(self):
         results = self.run_experiment()

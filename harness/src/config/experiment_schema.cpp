@@ -83,7 +83,8 @@ SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks) {
   }
   SchemaNode sweep = SchemaNode::map("trials to run: the grid's cartesian product x zip x seeds");
   SchemaNode grid; grid.kind = SchemaNode::Kind::AxisMap; grid.doc = "key.path: [values...]; the cartesian product, first key outermost";
-  SchemaNode zip; zip.kind = SchemaNode::Kind::AxisMap; zip.doc = "key.path: [values...]; lists of one length that advance together";
+  SchemaNode zip; zip.kind = SchemaNode::Kind::AxisMap; zip.doc = "key.path: [values...]; lists of one length that advance together (one axis); "
+             "a list of such mappings gives one axis per mapping";
   sweep.add("grid", grid);
   sweep.add("zip", zip);
   sweep.add("seeds", SchemaNode::leaf(ParamType::IntList, YAML::Node(), "one trial per seed (innermost axis); sets seed"));

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "config/config_error.hpp"
+#include "config/raw_config.hpp"
 #include "util/text.hpp"
 
 namespace qharness {
@@ -66,6 +67,20 @@ struct Cell {
   }
 };
 
+// The value at `path` inside a cell that holds a YAML mapping ("" when absent).
+std::string sub_value(const std::string& cell, const std::string& path) {
+  try {
+    const YAML::Node v = find_path(YAML::Load(cell), path);
+    if (!v.IsDefined() || v.IsNull()) return "";
+    if (v.IsScalar()) return v.Scalar();
+    YAML::Emitter e;
+    e << YAML::Flow << v;
+    return e.c_str();
+  } catch (const YAML::Exception&) {
+    return "";
+  }
+}
+
 // Distinct tuples in order of first appearance.
 class TupleIndex {
  public:
@@ -105,6 +120,14 @@ TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& sp
   using Getter = std::function<std::string(std::size_t)>;
   auto getter = [&](const std::string& path, const std::string& role) -> Getter {
     if (auto c = column_of(path)) return [&summary, c = *c](std::size_t r) { return summary.rows[r][c]; };
+    // A key inside a swept mapping (model.arch when the sweep sets `model: {arch: ..., ...}`).
+    for (auto dot = path.rfind('.'); dot != std::string::npos; dot = dot ? path.rfind('.', dot - 1) : std::string::npos) {
+      if (auto c = column_of(path.substr(0, dot)))
+        return [&summary, c = *c, rest = path.substr(dot + 1)](std::size_t r) {
+          return sub_value(summary.rows[r][c], rest);
+        };
+      if (dot == 0) break;
+    }
     if (auto v = constant_key(path)) return [v = *v](std::size_t) { return v; };
     std::vector<std::string> swept;
     for (const auto& name : summary.columns)
@@ -140,7 +163,11 @@ TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& sp
   std::vector<std::pair<std::size_t, std::string>> failures;  // summary row, where it sits
   for (std::size_t r = 0; r < summary.rows.size(); ++r) {
     bool keep = true;
-    for (const auto& [get, value] : where_get) keep = keep && same_value(get(r), value);
+    for (const auto& [get, values] : where_get) {
+      bool any = false;  // "a|b": one of the alternatives
+      for (const auto& v : split(values, '|')) any = any || same_value(get(r), trim(v));
+      keep = keep && any;
+    }
     if (!keep) continue;
     std::vector<std::string> rt, ct;
     for (const auto& g : row_get) rt.push_back(g(r));
@@ -237,12 +264,20 @@ TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& sp
     table.notes.push_back("only trials with " + join(conditions, ", "));
   }
   // Swept keys that are neither rows nor columns but differ inside a cell: those cells pool them.
-  std::set<std::string> used;
-  for (const auto& k : spec.rows) used.insert(k.path);
-  for (const auto& k : spec.cols) used.insert(k.path);
+  // A column is a swept key when it holds text or is a key path; it is used when a row or
+  // column key is it or lies inside it.
+  auto is_used = [&](const std::string& column) {
+    for (const auto* keys : {&spec.rows, &spec.cols})
+      for (const auto& k : *keys)
+        if (k.path == column || starts_with(k.path, column + ".")) return true;
+    return false;
+  };
   std::vector<std::string> pooled;
   for (std::size_t c = 0; c < summary.columns.size(); ++c) {
-    if (summary.columns[c].find('.') == std::string::npos || used.count(summary.columns[c])) continue;
+    const std::string& name = summary.columns[c];
+    const bool text = std::all_of(summary.numbers.begin(), summary.numbers.end(),
+                                  [c](const auto& row) { return std::isnan(row[c]); });
+    if (kFixedColumns.count(name) || !(text || name.find('.') != std::string::npos) || is_used(name)) continue;
     bool varies = false;
     for (const auto& [key, cell] : cells) {
       std::set<std::string> seen;
@@ -251,8 +286,12 @@ TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& sp
     }
     if (varies) pooled.push_back(summary.columns[c]);
   }
-  if (!pooled.empty())
-    table.notes.push_back("cells pool trials that differ in " + join(pooled, ", ") + " (not a row or column key)");
+  // Seeds (data.calibration.seed, ...) are what cells are meant to average over.
+  std::vector<std::string> seeds, others;
+  for (const auto& k : pooled) (k.size() > 5 && k.compare(k.size() - 5, 5, ".seed") == 0 ? seeds : others).push_back(k);
+  if (!seeds.empty()) table.notes.push_back("cells also average over " + join(seeds, ", "));
+  if (!others.empty())
+    table.notes.push_back("cells pool trials that differ in " + join(others, ", ") + " (not a row or column key)");
   if (!failures.empty()) {
     table.notes.push_back(std::to_string(failures.size()) + " failed trial(s), not averaged:");
     for (const auto& [r, where] : failures) {

@@ -42,7 +42,7 @@ SchemaNode report_schema() {
   table.add("metric", SchemaNode::leaf(ParamType::String, YAML::Node("top1"),
                                        "the /summary metric in the cells: mean +- sample std over the trials of the cell"));
   SchemaNode where = SchemaNode::leaf(ParamType::StringList, YAML::Node(YAML::NodeType::Sequence),
-                                      "only trials with key.path=value for every entry (quant.gradients.bits=4)");
+                                      "only trials with key.path=value for every entry; value a|b = either (quant.gradients.bits=4|32)");
   where.check = check_conditions;
   table.add("where", where);
   SchemaNode baseline = SchemaNode::leaf(ParamType::String, YAML::Node(""),
