@@ -174,7 +174,7 @@ TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& sp
     for (const auto& g : col_get) ct.push_back(g(r));
     Cell& cell = cells[{row_index.add(rt), col_index.add(ct)}];
     cell.trials.insert(r);
-    const double v = summary.numbers[r][*metric_col];
+    const double v = summary.numbers[r][*metric_col] * spec.scale;
     if (summary.rows[r][status_col] != "done") {
       cell.failed.push_back(r);
       failures.emplace_back(r, join(rt, " ") + (ct.empty() ? "" : " | " + join(ct, "/")));
@@ -247,7 +247,8 @@ TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& sp
     table.body.push_back(std::move(line));
   }
 
-  table.notes.push_back("cells: mean ± sample std (n-1) of " + spec.metric + " over the trials (seeds) of the cell" +
+  table.notes.push_back("cells: mean ± sample std (n-1) of " + spec.metric +
+                        (spec.scale == 1.0 ? "" : " x " + format_double(spec.scale)) + " over the trials (seeds) of the cell" +
                         (usual ? ", n=" + std::to_string(usual) + " unless marked" : "") + "; — = no value" +
                         (spec.cols.empty() ? "" : "; columns: " + col_names + " = " +
                                                       join([&] {

@@ -56,6 +56,8 @@ SchemaNode report_schema() {
   table.add("digits", SchemaNode::leaf(ParamType::Int, YAML::Node("2"),
                                        "decimals of means and stds (values below 10^-digits in scientific notation)")
                           .range(0, 12));
+  table.add("scale", SchemaNode::leaf(ParamType::Double, YAML::Node("1"),
+                                      "values are multiplied by this before averaging (100: top1 as %)"));
   report.add("tables", SchemaNode::list_of(table, "the tables, in order; none = the plain summary table"));
   return report;
 }
@@ -89,6 +91,7 @@ std::vector<ReportTableSpec> report_tables(const YAML::Node& report) {
     if (t["where"])
       for (const auto& c : t["where"]) spec.where.push_back(parse_report_condition(c.Scalar(), where + ".where"));
     if (t["digits"]) spec.digits = t["digits"].as<int>();
+    if (t["scale"]) spec.scale = t["scale"].as<double>();
     if (spec.rows.empty()) throw ConfigError(where + ".rows: a table needs at least one row key");
     if (t["baseline"] && !t["baseline"].Scalar().empty()) {
       spec.has_baseline = true;

@@ -36,6 +36,7 @@ struct ReportTableSpec {
   bool has_baseline = false;              // degradation columns: cell mean - baseline row's mean
   ReportCondition baseline;               // a row key and its value in the baseline row
   int digits = 2;                         // decimals of means and stds
+  double scale = 1.0;                     // values are multiplied by it (100: fractions as %)
 };
 
 // The schema of `report:` (documented in the README's YAML reference).
