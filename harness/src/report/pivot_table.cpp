@@ -184,7 +184,7 @@ TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& sp
       cell.values.push_back(v);
     }
   }
-  if (col_index.tuples.empty()) col_index.add(std::vector<std::string>(spec.cols.size()));
+  if (spec.cols.empty()) col_index.add({});  // the one column (also when no trial matched)
 
   // The count most cells have; others are marked.
   std::map<std::size_t, std::size_t> count_frequency;
@@ -247,6 +247,7 @@ TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& sp
     table.body.push_back(std::move(line));
   }
 
+  if (row_index.tuples.empty()) table.notes.push_back("no trial matches this table");
   table.notes.push_back("cells: mean ± sample std (n-1) of " + spec.metric +
                         (spec.scale == 1.0 ? "" : " x " + format_double(spec.scale)) + " over the trials (seeds) of the cell" +
                         (usual ? ", n=" + std::to_string(usual) + " unless marked" : "") + "; — = no value" +
