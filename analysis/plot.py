@@ -10,6 +10,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
 from results_file import load_trials  # noqa: E402
+import gradient_bias  # noqa: E402
 
 
 def save(fig, out_dir, stem):
@@ -71,7 +72,8 @@ def training_curves(trials, out_dir):
     return save(fig, out_dir, "training_curves")
 
 
-FIGURES = [convergence, training_curves]
+FIGURES = [convergence, training_curves,
+           lambda trials, out_dir: gradient_bias.gradient_bias(trials, out_dir, save)]
 
 
 def main(argv):

@@ -140,6 +140,28 @@ TEST(Sweep, GridZipSeedsOrder) {
   EXPECT_EQ(points[0].swept[4].first, "seed");
 }
 
+TEST(Sweep, AListOfZipGroupsGivesOneAxisPerGroup) {
+  RawConfig raw = load_experiment(write_file("zips.yaml",
+                                             "name: x\ntask: selftest\nsweep:\n  zip:\n"
+                                             "    - {selftest.dim: [2, 3], selftest.function: [quadratic, rosenbrock]}\n"
+                                             "    - {selftest.size: [10, 20, 30], selftest.sleep_s: [0.0, 0.1, 0.2]}\n"));
+  auto points = expand_sweep(raw);
+  ASSERT_EQ(points.size(), 2u * 3u);  // groups multiply, keys within a group advance together
+  EXPECT_EQ(points[0].tree["selftest"]["dim"].Scalar(), "2");
+  EXPECT_EQ(points[0].tree["selftest"]["function"].Scalar(), "quadratic");
+  EXPECT_EQ(points[2].tree["selftest"]["size"].Scalar(), "30");
+  EXPECT_EQ(points[2].tree["selftest"]["sleep_s"].Scalar(), "0.2");
+  EXPECT_EQ(points[3].tree["selftest"]["dim"].Scalar(), "3");
+  EXPECT_EQ(points[3].tree["selftest"]["function"].Scalar(), "rosenbrock");
+  EXPECT_EQ(points[3].tree["selftest"]["size"].Scalar(), "10");
+  // A key set on the command line leaves its group; the rest of the group still advances.
+  apply_overrides(raw, {"selftest.dim=4"});
+  points = expand_sweep(raw);
+  ASSERT_EQ(points.size(), 2u * 3u);
+  EXPECT_EQ(points[3].tree["selftest"]["dim"].Scalar(), "4");
+  EXPECT_EQ(points[3].tree["selftest"]["function"].Scalar(), "rosenbrock");
+}
+
 TEST(Sweep, ZipListsOfDifferentLengthsAreAnError) {
   RawConfig raw = load_experiment(write_file(
       "zip.yaml", "name: x\ntask: selftest\nsweep:\n  zip:\n    selftest.dim: [2, 3]\n    selftest.size: [1, 2, 3]\n"));

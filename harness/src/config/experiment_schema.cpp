@@ -1,6 +1,7 @@
 #include "config/experiment_schema.hpp"
 
 #include "data/data_source.hpp"
+#include "report/report_spec.hpp"
 #include "data/dataset_catalog.hpp"
 #include "tasks/model_setup.hpp"
 #include "tasks/quant_setup.hpp"
@@ -89,11 +90,13 @@ SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks) {
   }
   SchemaNode sweep = SchemaNode::map("trials to run: the grid's cartesian product x zip x seeds");
   SchemaNode grid; grid.kind = SchemaNode::Kind::AxisMap; grid.doc = "key.path: [values...]; the cartesian product, first key outermost";
-  SchemaNode zip; zip.kind = SchemaNode::Kind::AxisMap; zip.doc = "key.path: [values...]; lists of one length that advance together";
+  SchemaNode zip; zip.kind = SchemaNode::Kind::AxisMap; zip.doc = "key.path: [values...]; lists of one length that advance together (one axis); "
+             "a list of such mappings gives one axis per mapping";
   sweep.add("grid", grid);
   sweep.add("zip", zip);
   sweep.add("seeds", SchemaNode::leaf(ParamType::IntList, YAML::Node(), "one trial per seed (innermost axis); sets seed"));
   root.add("sweep", sweep);
+  root.add("report", report_schema());
   return root;
 }
 

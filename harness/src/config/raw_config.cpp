@@ -249,6 +249,9 @@ void apply_overrides(RawConfig& config, const std::vector<std::string>& override
     for (const char* axis_kind : {"grid", "zip"}) {
       if (sweep && sweep.IsMap() && sweep[axis_kind] && sweep[axis_kind].IsMap())
         sweep[axis_kind].remove(key);
+      if (sweep && sweep.IsMap() && sweep[axis_kind] && sweep[axis_kind].IsSequence())
+        for (auto group : sweep[axis_kind])  // zip groups
+          if (group.IsMap()) group.remove(key);
       erase_origins_under(config.origins, std::string("sweep.") + axis_kind + "." + key);
     }
 

@@ -135,8 +135,23 @@ class Resolver {
       case SchemaNode::Kind::Leaf: return leaf(value.IsDefined() ? value : schema.default_value, schema, path);
       case SchemaNode::Kind::PluginSlot: return plugin_slot(value, schema, path);
       case SchemaNode::Kind::AxisMap: return YAML::Clone(value);  // sweep axes: checked by the sweep expander
+      case SchemaNode::Kind::List: return list(value, schema, path);
     }
     return {};
+  }
+
+  // Absent or null = an empty list (left out of the resolved config); elements are addressed
+  // as path[i] in messages.
+  YAML::Node list(const YAML::Node& value, const SchemaNode& s, const std::string& path) {
+    if (!value.IsDefined() || value.IsNull()) return {};
+    if (!value.IsSequence()) {
+      error(path, "expected a list of mappings (- key: value), got " + describe(value));
+      return {};
+    }
+    YAML::Node result(YAML::NodeType::Sequence);
+    for (std::size_t i = 0; i < value.size(); ++i)
+      result.push_back(map(value[i], s.element.front(), path + "[" + std::to_string(i) + "]"));
+    return result;
   }
 
   YAML::Node leaf(const YAML::Node& value, const SchemaNode& s, const std::string& path) {
@@ -393,7 +408,7 @@ std::string ResolvedConfig::yaml() const {
 
 std::string ResolvedConfig::canonical() const {
   YAML::Node copy = YAML::Clone(tree);
-  for (const char* k : {"name", "threads", "plugins", "sweep"}) copy.remove(k);
+  for (const char* k : {"name", "threads", "plugins", "sweep", "report"}) copy.remove(k);
   std::vector<std::string> lines;
   flatten(copy, "", lines);
   std::sort(lines.begin(), lines.end());

@@ -26,7 +26,7 @@ struct ResolvedConfig {
 
   std::string yaml() const;        // the tree as block YAML (lists of scalars in flow style)
   // "path=value" lines, sorted, without the keys that do not change a trial's numbers
-  // (name, threads, plugins, sweep): what the trial id hashes.
+  // (name, threads, plugins, sweep, report): what the trial id hashes.
   std::string canonical() const;
   std::string trial_id() const;    // 12 hex digits of FNV-1a 64 of canonical()
 

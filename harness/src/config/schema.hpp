@@ -22,6 +22,7 @@ struct SchemaNode {
     Leaf,        // a scalar or a list of scalars of one ParamType
     PluginSlot,  // a map naming a plugin (`name_key`) plus that plugin's options
     AxisMap,     // sweep.grid / sweep.zip: any key path -> a non-empty list of values
+    List,        // a list whose every element follows `element` (a Map): report.tables
   };
   Kind kind = Kind::Leaf;
   std::string doc;
@@ -40,6 +41,10 @@ struct SchemaNode {
   // Blocks that are validated when present but only take their defaults when the selected
   // task uses them (train:, ptq:, selftest:, data:, ...).
   bool task_block = false;
+
+  // List: the schema of every element (exactly one node; a vector because SchemaNode is
+  // incomplete here).
+  std::vector<SchemaNode> element;
 
   // PluginSlot
   PluginKind plugin_kind = PluginKind::Optimizer;
@@ -65,6 +70,9 @@ struct SchemaNode {
   static SchemaNode plugin(PluginKind kind, std::string name_key, std::string default_plugin, std::string doc) {
     SchemaNode n; n.kind = Kind::PluginSlot; n.plugin_kind = kind; n.name_key = std::move(name_key);
     n.default_plugin = std::move(default_plugin); n.doc = std::move(doc); return n;
+  }
+  static SchemaNode list_of(SchemaNode element, std::string doc) {
+    SchemaNode n; n.kind = Kind::List; n.element.push_back(std::move(element)); n.doc = std::move(doc); return n;
   }
   SchemaNode& add(std::string key, SchemaNode child) { children.emplace_back(std::move(key), std::move(child)); return *this; }
   SchemaNode& range(std::optional<double> lo, std::optional<double> hi) { min = lo; max = hi; return *this; }

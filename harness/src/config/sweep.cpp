@@ -17,6 +17,15 @@ void read_axis_map(const RawConfig& cfg, const YAML::Node& node, const std::stri
   if (!node) return;
   const std::string path = "sweep." + kind;
   if (node.IsNull()) return;
+  if (zipped && node.IsSequence()) {
+    // Several zip groups, each its own axis (model with its checkpoint, W/A pairs, ...).
+    for (const auto& group : node) {
+      if (!group.IsMap())
+        throw ConfigError(cfg.origin_of(path), path + ": expected a mapping of key paths to lists, or a list of such mappings");
+      read_axis_map(cfg, group, kind, axes, true);
+    }
+    return;
+  }
   if (!node.IsMap())
     throw ConfigError(cfg.origin_of(path), path + ": expected a mapping of key paths to lists of values");
   Axis zip_axis;

@@ -1,6 +1,7 @@
 #pragma once
 // Expansion of `sweep:` into trial points (Hydra's convention): sweep.grid is a cartesian
-// product, its first key outermost; sweep.zip keys advance together as one more axis;
+// product, its first key outermost; sweep.zip keys advance together as one more axis (a list
+// of such mappings gives one axis per mapping, in order);
 // sweep.seeds is the innermost axis and sets `seed`. No sweep block means one trial.
 #include <yaml-cpp/yaml.h>
 

@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
 
   std::string file, shard, results_root = "results", dir;
   std::vector<std::string> overrides;
-  bool force = false, resume = false, dry_run = false, markdown = false, verbose = false;
+  bool force = false, resume = false, dry_run = false, verbose = false;
 
   auto* run = app.add_subcommand("run", "run an experiment's trials (resumes by default)");
   run->add_option("file", file, "experiment YAML")->required();
@@ -139,9 +139,16 @@ int main(int argc, char** argv) {
   auto* plugins = app.add_subcommand("plugins", "list every loaded plugin: kind, name, library, description");
   plugins->add_flag("--verbose,-v", verbose, "also list each plugin's options");
 
-  auto* report = app.add_subcommand("report", "print the summary table of results/<name>");
+  ReportOptions report_options;
+  std::vector<std::string> report_rows, report_cols;
+  std::string report_metric;
+  auto* report = app.add_subcommand("report", "print the paper tables (report: block) or the summary table of results/<name>");
   report->add_option("dir", dir, "results/<name>")->required();
-  report->add_flag("--markdown", markdown, "as a Markdown table");
+  report->add_flag("--markdown", report_options.markdown, "as Markdown tables");
+  report->add_flag("--summary", report_options.summary, "the plain summary table, one line per trial");
+  auto* rows_option = report->add_option("--rows", report_rows, "row keys of a pivot table, comma-separated (label=key.path)")->delimiter(',');
+  auto* cols_option = report->add_option("--cols", report_cols, "column keys of a pivot table, comma-separated (label=key.path); \"\" = one column")->delimiter(',');
+  auto* metric_option = report->add_option("--metric", report_metric, "the metric in the cells (default top1, or the report: block's)");
 
   auto* merge = app.add_subcommand("merge", "combine shard and trial files into results/<name>/<name>.h5");
   merge->add_option("dir", dir, "results/<name>")->required();
@@ -186,7 +193,10 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(file, overrides, force, dry_run, shard, results_root);
     if (*plugins) return cmd_plugins(verbose);
     if (*report) {
-      print_report(dir, markdown, std::cout);
+      if (*rows_option) report_options.rows = report_rows;
+      if (*cols_option) report_options.cols = report_cols;
+      if (*metric_option) report_options.metric = report_metric;
+      print_report(dir, report_options, std::cout);
       return 0;
     }
     if (*merge) return merge_results(dir);

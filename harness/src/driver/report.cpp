@@ -1,28 +1,26 @@
 #include "driver/report.hpp"
 
 #include <boost/filesystem.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 
 #include "config/config_error.hpp"
+#include "config/raw_config.hpp"
+#include "report/pivot_table.hpp"
+#include "report/report_spec.hpp"
+#include "report/text_table.hpp"
 #include "results/h5_store.hpp"
 #include "results/results_layout.hpp"
 
 namespace fs = boost::filesystem;
 
 namespace qharness {
+namespace {
 
-void print_report(const std::string& experiment_dir, bool markdown, std::ostream& out) {
-  const ResultsLayout layout = ResultsLayout::from_dir(experiment_dir);
-  if (!fs::exists(layout.experiment_file())) {
-    std::string hint = layout.shard_files().empty()
-                           ? "run the experiment first"
-                           : "it has shard files: run `qharness merge " + experiment_dir + "` first";
-    throw ConfigError("report: no " + layout.experiment_file().string() + " (" + hint + ")");
-  }
-  h5::SummaryTable table = h5::read_summary(layout.experiment_file().string());
-
-  // The error column only when something failed; the index is the row order already.
+// The /summary as it is, without the index column (the row order already) and with the
+// error column only when something failed.
+TextTable summary_table(const h5::SummaryTable& table) {
   std::vector<std::size_t> cols;
   const bool any_error = std::any_of(table.rows.begin(), table.rows.end(), [&](const auto& row) {
     for (std::size_t c = 0; c < table.columns.size(); ++c)
@@ -34,36 +32,94 @@ void print_report(const std::string& experiment_dir, bool markdown, std::ostream
     if (table.columns[c] == "error" && !any_error) continue;
     cols.push_back(c);
   }
-  out << layout.name << ": " << table.rows.size() << " trial(s)\n";
-  if (markdown) {
-    out << "|";
-    for (auto c : cols) out << " " << table.columns[c] << " |";
-    out << "\n|";
-    for (std::size_t i = 0; i < cols.size(); ++i) out << " --- |";
-    out << "\n";
-    for (const auto& row : table.rows) {
-      out << "|";
-      for (auto c : cols) out << " " << row[c] << " |";
-      out << "\n";
+  TextTable out;
+  for (auto c : cols) out.header.push_back(table.columns[c]);
+  for (const auto& row : table.rows) {
+    std::vector<std::string> line;
+    for (auto c : cols) line.push_back(row[c]);
+    out.body.push_back(std::move(line));
+  }
+  return out;
+}
+
+// The config of the experiment's first trial (keys that no trial sweeps are the same in all).
+YAML::Node first_trial_config(const std::string& file) {
+  const std::vector<h5::TrialInfo> trials = h5::list_trials(file);
+  if (trials.empty()) return YAML::Node(YAML::NodeType::Map);
+  return YAML::Load(h5::read_trial(file, trials.front().id).config_yaml);
+}
+
+// The declared tables: the report: block of the experiment file as last run (so that an edited
+// block shows without rerunning), else the resolved one stored with the trials (which
+// includes blocks from `extends:` files).
+std::vector<ReportTableSpec> declared_tables(const std::string& file, const YAML::Node& trial_config) {
+  const Provenance prov = h5::read_provenance(file);
+  YAML::Node top;
+  try {
+    top = YAML::Load(prov.experiment_yaml);
+  } catch (const YAML::Exception&) {
+  }
+  if (top && top.IsMap() && top["report"] && top["report"]["tables"])
+    return report_tables_from_raw(top["report"], prov.experiment_file);
+  return report_tables(trial_config["report"]);
+}
+
+}  // namespace
+
+void print_report(const std::string& experiment_dir, const ReportOptions& options, std::ostream& out) {
+  const ResultsLayout layout = ResultsLayout::from_dir(experiment_dir);
+  if (!fs::exists(layout.experiment_file())) {
+    std::string hint = layout.shard_files().empty()
+                           ? "run the experiment first"
+                           : "it has shard files: run `qharness merge " + experiment_dir + "` first";
+    throw ConfigError("report: no " + layout.experiment_file().string() + " (" + hint + ")");
+  }
+  const std::string file = layout.experiment_file().string();
+  const h5::SummaryTable summary = h5::read_summary(file);
+  out << layout.name << ": " << summary.rows.size() << " trial(s)\n";
+  const bool overridden = options.rows || options.cols || options.metric;
+  if (options.summary && overridden)
+    throw ConfigError("report: --summary prints the plain table; it takes no --rows, --cols or --metric");
+
+  const YAML::Node config = options.summary ? YAML::Node() : first_trial_config(file);
+  std::vector<ReportTableSpec> tables = options.summary ? std::vector<ReportTableSpec>{} : declared_tables(file, config);
+  if (overridden) {
+    ReportTableSpec spec = tables.empty() ? ReportTableSpec{} : tables.front();
+    if (options.rows || options.cols) spec.title.clear();
+    if (options.rows) {
+      spec.rows.clear();
+      for (const auto& k : *options.rows)
+        if (!k.empty()) spec.rows.push_back(parse_report_key(k));
     }
+    if (options.cols) {
+      spec.cols.clear();
+      for (const auto& k : *options.cols)  // --cols "" = no column keys: one column
+        if (!k.empty()) spec.cols.push_back(parse_report_key(k));
+    }
+    if (options.metric) spec.metric = *options.metric;
+    if (spec.rows.empty()) throw ConfigError("report: --rows: a table needs at least one row key");
+    if (spec.has_baseline && std::none_of(spec.rows.begin(), spec.rows.end(), [&](const ReportKey& k) {
+          return k.path == spec.baseline.path || k.label == spec.baseline.path;
+        }))
+      spec.has_baseline = false;  // the declared baseline's key is no longer a row
+    tables = {spec};
+  }
+  if (tables.empty()) {
+    print_text_table(summary_table(summary), options.markdown, out);
     return;
   }
-  std::vector<std::size_t> width;
-  for (auto c : cols) {
-    std::size_t w = table.columns[c].size();
-    for (const auto& row : table.rows) w = std::max(w, row[c].size());
-    width.push_back(w);
-  }
-  auto print_row = [&](auto cell) {
-    for (std::size_t i = 0; i < cols.size(); ++i) {
-      std::string s = cell(cols[i]);
-      out << (i ? "  " : "") << s << std::string(width[i] - s.size(), ' ');
-    }
-    out << "\n";
+  const ConstantKeyLookup constant_key = [&](const std::string& path) -> std::optional<std::string> {
+    const YAML::Node v = find_path(config, path);
+    if (!v.IsDefined()) return std::nullopt;
+    if (v.IsScalar()) return v.Scalar();
+    YAML::Emitter e;
+    e << YAML::Flow << v;
+    return std::string(e.c_str());
   };
-  print_row([&](std::size_t c) { return table.columns[c]; });
-  print_row([&](std::size_t c) { return std::string(table.columns[c].size(), '-'); });
-  for (const auto& row : table.rows) print_row([&](std::size_t c) { return row[c]; });
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    out << "\n";
+    print_text_table(pivot_table(summary, tables[i], constant_key), options.markdown, out);
+  }
 }
 
 }  // namespace qharness

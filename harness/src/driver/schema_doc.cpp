@@ -64,6 +64,10 @@ void walk(const SchemaNode& node, const std::string& path, std::ostream& out) {
       case SchemaNode::Kind::AxisMap:
         row(out, p, "mapping of key path to list", "", child.doc);
         break;
+      case SchemaNode::Kind::List:
+        row(out, p, "list of mappings", "`[]`", child.doc);
+        walk(child.element.front(), p + "[]", out);
+        break;
     }
   }
 }

@@ -1142,11 +1142,20 @@ SummaryTable read_summary(const std::string& path) {
 
     SummaryTable summary;
     summary.rows.assign(rows, std::vector<std::string>(type.getNmembers()));
+    summary.numbers.assign(rows, std::vector<double>(type.getNmembers(), std::numeric_limits<double>::quiet_NaN()));
     for (unsigned member = 0; member < static_cast<unsigned>(type.getNmembers()); ++member) {
       summary.columns.push_back(type.getMemberName(member));
       std::vector<std::string> cells = column_as_text(table, type, member, rows);
       for (std::size_t row = 0; row < rows; ++row)
         summary.rows[row][member] = std::move(cells[row]);
+      const H5T_class_t member_class = type.getMemberClass(member);
+      if (member_class == H5T_INTEGER || member_class == H5T_FLOAT) {
+        // HDF5 converts integers to doubles on read.
+        const std::vector<char> buffer =
+            read_member(table, summary.columns.back(), H5::PredType::NATIVE_DOUBLE, rows);
+        for (std::size_t row = 0; row < rows; ++row)
+          std::memcpy(&summary.numbers[row][member], buffer.data() + row * sizeof(double), sizeof(double));
+      }
     }
     return summary;
   });

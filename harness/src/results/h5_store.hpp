@@ -48,9 +48,12 @@ TrialRecord read_trial(const std::string& path, const std::string& id);
 
 // The /summary table of an experiment (or shard) file as text cells, for `qharness report`:
 // integers as integers, other numbers as %.6g, NaN as "nan", strings as stored.
+// `numbers` holds the stored values of numeric cells at full precision (NaN in text columns),
+// for aggregation (`qharness report`'s pivot tables).
 struct SummaryTable {
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
+  std::vector<std::vector<double>> numbers;  // [row][column], like rows
 };
 SummaryTable read_summary(const std::string& path);
 

@@ -191,7 +191,9 @@ int run_experiment(const Experiment& exp, const PluginRegistry& plugins, const R
   // A short sweep ends with its table; a long one with the command that prints it.
   if (options.shard_count == 1 && mine.size() <= 40) {
     std::cout << "\n";
-    print_report(layout.dir.string(), false, std::cout);
+    ReportOptions plain;
+    plain.summary = true;  // the trials as they ran; `qharness report` gives the paper tables
+    print_report(layout.dir.string(), plain, std::cout);
   }
   std::cerr << "results: " << out_file.string() << "  (`qharness report " << layout.dir.string() << "` prints the table)\n";
   if (any_failed) std::cerr << "some trials failed; `qharness report " << layout.dir.string() << "` shows why\n";
