@@ -9,6 +9,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
+import plot_hessian  # noqa: E402
+import plot_landscape  # noqa: E402
 from results_file import load_trials  # noqa: E402
 
 
@@ -71,7 +73,9 @@ def training_curves(trials, out_dir):
     return save(fig, out_dir, "training_curves")
 
 
-FIGURES = [convergence, training_curves]
+FIGURES = [convergence, training_curves,
+           lambda trials, out: plot_landscape.figures(trials, out, save),
+           lambda trials, out: plot_hessian.figures(trials, out, save)]
 
 
 def main(argv):
