@@ -20,7 +20,8 @@ def heatmaps(rows, out_dir, save):
     import matplotlib.pyplot as plt
 
     ncols = max(len(by_bits) for by_bits in rows.values())
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(3.4 * ncols + 0.8, 3.2 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(3.4 * ncols + 0.8, 3.4 * len(rows)), squeeze=False,
+                             layout="constrained")
     for r, (key, by_bits) in enumerate(rows.items()):
         bits_list = sorted(by_bits, reverse=True)
         for c in range(ncols):
@@ -36,9 +37,8 @@ def heatmaps(rows, out_dir, save):
             ax.set_yticks(range(len(names)))
             ax.set_xticklabels(names, rotation=90, fontsize=6)
             ax.set_yticklabels(names, fontsize=6)
-            ax.set_title(f"{bits_list[c]} bit: coupling {t.metrics['coupling']:.2f}", fontsize=9)
+            ax.set_title(f"{row_label(key)}\n{bits_list[c]} bit: coupling {t.metrics['coupling']:.2f}", fontsize=8)
         fig.colorbar(im, ax=list(axes[r]), shrink=0.9, label="H_ij / sqrt|H_ii H_jj|")
-        axes[r][0].annotate(row_label(key), xy=(0, 1.2), xycoords="axes fraction", fontsize=8)
     fig.suptitle("normalized Hessian of the calibration loss over the clips")
     return save(fig, out_dir, "hessian_heatmaps")
 

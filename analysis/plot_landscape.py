@@ -35,7 +35,8 @@ def figures(trials, out_dir, save):
     if not rows:
         return []
     ncols = max(len(by_bits) for by_bits in rows.values())
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(3.6 * ncols + 0.8, 3.2 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(3.6 * ncols + 0.8, 3.4 * len(rows)), squeeze=False,
+                             layout="constrained")
     for r, (key, by_bits) in enumerate(rows.items()):
         panels = [(b, *stitched(by_bits[b])) for b in sorted(by_bits, reverse=True)]
         lo = min(float(p[2].min()) for p in panels)
@@ -49,14 +50,13 @@ def figures(trials, out_dir, save):
             bits, first, surface, axis_a, axis_b = panels[c]
             cs = ax.contourf(axis_b, axis_a, surface, levels=levels, cmap="viridis")
             i, j = np.unravel_index(int(np.argmin(surface)), surface.shape)
-            ax.plot(axis_b[j], axis_a[i], "r*", markersize=11, label="minimum")
-            ax.plot(first.metrics["clip_b_init"], first.metrics["clip_a_init"], "wx", markersize=8, label="init")
+            ax.plot(axis_b[j], axis_a[i], "r*", markersize=11, clip_on=False, label="minimum")
+            ax.plot(first.metrics["clip_b_init"], first.metrics["clip_a_init"], "wx", markersize=8, mew=2, clip_on=False, label="init")
             names = first.layer_names.get("clip_init", ["a", "b"])
             ax.set_xlabel(f"clip {names[1]}")
             ax.set_ylabel(f"clip {names[0]}")
-            ax.set_title(f"{bits} bit: nonsep {nonseparability(surface):.3f}", fontsize=9)
+            ax.set_title(f"{row_label(key)}\n{bits} bit: nonseparability {nonseparability(surface):.3f}", fontsize=8)
         fig.colorbar(cs, ax=list(axes[r]), shrink=0.9, label="calibration loss")
-        axes[r][0].annotate(row_label(key), xy=(0, 1.18), xycoords="axes fraction", fontsize=8)
     axes[0][0].legend(fontsize=7, loc="lower right")
     fig.suptitle("calibration loss over two layers' clips")
     return save(fig, out_dir, "landscape")
