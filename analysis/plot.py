@@ -9,8 +9,10 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from results_file import load_trials  # noqa: E402
 import gradient_bias  # noqa: E402
+import plot_hessian  # noqa: E402
+import plot_landscape  # noqa: E402
+from results_file import load_trials  # noqa: E402
 
 
 def save(fig, out_dir, stem):
@@ -73,7 +75,9 @@ def training_curves(trials, out_dir):
 
 
 FIGURES = [convergence, training_curves,
-           lambda trials, out_dir: gradient_bias.gradient_bias(trials, out_dir, save)]
+           lambda trials, out: gradient_bias.gradient_bias(trials, out, save),
+           lambda trials, out: plot_landscape.figures(trials, out, save),
+           lambda trials, out: plot_hessian.figures(trials, out, save)]
 
 
 def main(argv):

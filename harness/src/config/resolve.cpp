@@ -158,6 +158,11 @@ class Resolver {
     std::string why;
     YAML::Node canonical;
     if (is_list(s.type)) {
+      if (s.scalar_is_list && value.IsScalar()) {
+        YAML::Node one(YAML::NodeType::Sequence);
+        one.push_back(value);
+        return leaf(one, s, path);
+      }
       if (!value.IsSequence()) {
         error(path, std::string("expected a ") + to_string(s.type) + " like [a, b], got " + describe(value));
         return {};

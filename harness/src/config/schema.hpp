@@ -35,6 +35,8 @@ struct SchemaNode {
   std::optional<double> min, max;     // bounds on numbers (each list element too)
   // Extra check on a leaf's value; returns "" when fine, else what is wrong.
   std::function<std::string(const YAML::Node&)> check;
+  // List leaves: a lone scalar is read as a one-element list (`layers: all` = `layers: [all]`).
+  bool scalar_is_list = false;
 
   // Map (ordered: the order of the YAML reference)
   std::vector<std::pair<std::string, SchemaNode>> children;

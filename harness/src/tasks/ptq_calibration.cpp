@@ -47,14 +47,15 @@ PtqCalibrator::PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& 
     QuantLayer& layer = *layers[i].layer;
     layer.weight_quant.quantizer = saved_w[i];
     layer.input_quant.quantizer = saved_a[i];
-    if (layer.weight_quant.active()) slots_.push_back({&layer.weight_quant, &weights, layer.weight_param().detach()});
-    if (layer.input_quant.active()) slots_.push_back({&layer.input_quant, &activations, recorders[i]->seen});
+    if (layer.weight_quant.active()) slots_.push_back({&layer.weight_quant, &weights, layer.weight_param().detach(), i, true});
+    if (layer.input_quant.active()) slots_.push_back({&layer.input_quant, &activations, recorders[i]->seen, i, false});
   }
   // Bounds from the minmax clip of each tensor.
   for (const Slot& s : slots_) {
     const at::Tensor hi = calibrating_quantizer(*s.selection, plugins_, "minmax", 2.0)
                               ->calibrate(s.data, s.slot->target).to(at::kDouble).contiguous().reshape({-1});
     for (std::int64_t k = 0; k < hi.numel(); ++k) {
+      entries_.push_back({s.layer, s.weight, k});
       const double u = hi[k].item<double>();
       bounds_.upper.push_back(u);
       bounds_.lower.push_back(u > 0 ? 1e-4 * u : 1e-12);

@@ -20,6 +20,13 @@
 
 namespace qharness {
 
+// Which slot one entry of clips() belongs to.
+struct ClipEntry {
+  std::size_t layer;       // index into the `layers` given to the calibrator
+  bool weight;             // the weight's clip (else the input activation's)
+  std::int64_t channel;    // entry within the slot's clip (0 when per-tensor)
+};
+
 class PtqCalibrator {
  public:
   PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& layers, const at::Tensor& images,
@@ -35,6 +42,8 @@ class PtqCalibrator {
   // (0, max|x|] per entry: max|x| is the minmax calibration of the tensor, the lower bound
   // 1e-4 of it (a zero clip would divide by zero).
   const Bounds& bounds() const { return bounds_; }
+  // Which slot each entry of clips() (and of bounds()) belongs to.
+  const std::vector<ClipEntry>& entries() const { return entries_; }
 
   // The loss `forward_loss` computes with the current clips, and its gradient with respect to
   // every clip entry (autograd through the quantizers' differentiable clip path).
@@ -45,10 +54,13 @@ class PtqCalibrator {
     QuantSlot* slot;
     const PluginSelection* selection;
     at::Tensor data;    // the tensor it calibrates on: the weight, or the recorded FP32 input
+    std::size_t layer;  // index into the calibrator's layers
+    bool weight;
   };
   std::vector<Slot> slots_;
   const PluginRegistry& plugins_;
   Bounds bounds_;
+  std::vector<ClipEntry> entries_;
 };
 
 }  // namespace qharness

@@ -3,6 +3,8 @@
 #include <stdexcept>
 
 #include "tasks/evaluate_task.hpp"
+#include "tasks/hessian_task.hpp"
+#include "tasks/landscape_task.hpp"
 #include "tasks/ptq_task.hpp"
 #include "tasks/quant_train_task.hpp"
 #include "tasks/selftest_task.hpp"
@@ -36,7 +38,8 @@ void TrialContext::array(const std::string& name, NdArray array) {
 }
 
 const std::vector<TaskInfo>& all_tasks() {
-  static const std::vector<TaskInfo> tasks = {selftest_task(), train_task(), evaluate_task(), ptq_task(), quant_train_task()};
+  static const std::vector<TaskInfo> tasks = {selftest_task(), train_task(), evaluate_task(), ptq_task(), quant_train_task(),
+                                                hessian_task(), landscape_task()};
   return tasks;
 }
 

@@ -1,0 +1,103 @@
+#include "tasks/ptq_model.hpp"
+
+#include <ATen/ATen.h>
+
+#include <iostream>
+
+#include "data/batches.hpp"
+// Header-only; the core does not put plugins/ on its include path.
+#include "../../../plugins/quantizers/uniform/bias_correction.hpp"
+#include "tasks/model_setup.hpp"
+#include "tasks/parabola_vertex.hpp"
+#include "tasks/traced_minimize.hpp"
+#include "tasks/training.hpp"
+
+namespace qharness {
+namespace {
+
+// Quantizes with the inner quantizer, then restores each output channel's mean weight.
+class BiasCorrectedWeights : public Quantizer {
+ public:
+  explicit BiasCorrectedWeights(std::shared_ptr<Quantizer> inner) : inner_(std::move(inner)) {}
+  at::Tensor calibrate(const at::Tensor& x, const QuantTarget& t) override { return inner_->calibrate(x, t); }
+  at::Tensor quantize(const at::Tensor& x, const at::Tensor& clip, const QuantTarget& t, at::Generator& g) override {
+    return plugins::uniform::bias_corrected(x, inner_->quantize(x, clip, t, g), t.channel_axis);
+  }
+
+ private:
+  std::shared_ptr<Quantizer> inner_;
+};
+
+}  // namespace
+
+PtqModel::PtqModel(const TrialContext& ctx)
+    : data(load_data(ctx.config())),
+      model(prepare_model(ctx, data)),
+      device(trial_device(ctx.config())),
+      plan(attach_quantizers(*model, ctx, {true, true, false})) {
+  const ResolvedConfig& cfg = ctx.config();
+  model->eval();
+  for (auto& p : model->parameters()) p.requires_grad_(false);
+  const Dataset& split = cfg.get_string("data.calibration.split") == "train" ? *data.train : *data.test;
+  const Batch calib = calibration_batch(split, cfg.get_int("data.calibration.size"),
+                                        static_cast<std::uint64_t>(cfg.get_int("data.calibration.seed")));
+  images = calib.images.to(device);
+  labels = calib.labels.to(device);
+  calibrator = std::make_unique<PtqCalibrator>(*model, plan.quantized, images, cfg.plugin("quant.weights"),
+                                               cfg.plugin("quant.activations"), ctx.plugins());
+  if (cfg.get_bool("ptq.bias_correction"))
+    for (const auto& l : plan.quantized)
+      if (l.layer->weight_quant.active())
+        l.layer->weight_quant.quantizer = std::make_shared<BiasCorrectedWeights>(l.layer->weight_quant.quantizer);
+}
+
+double PtqModel::calib_loss() {
+  at::NoGradGuard no_grad;
+  return at::cross_entropy_loss(model->forward(images), labels).item<double>();
+}
+
+at::Tensor PtqModel::calib_loss_graph() {
+  at::AutoGradMode grad_on(true);
+  return at::cross_entropy_loss(model->forward(images), labels);
+}
+
+PstarInit PtqModel::init_lp_pstar(const std::vector<double>& spec) {
+  PstarInit r;
+  r.grid = linspace(spec[0], spec[1], std::lround(spec[2]));
+  for (double p : r.grid) {
+    calibrator->calibrate("lp", p);
+    r.grid_loss.push_back(calib_loss());
+    std::cerr << "  p = " << p << ": calibration loss " << r.grid_loss.back() << "\n";
+  }
+  r.p_star = parabola_vertex_p(r.grid, r.grid_loss);
+  calibrator->calibrate("lp", r.p_star);
+  return r;
+}
+
+LapqSearch PtqModel::search_lapq(const PluginSelection& selection, const PluginRegistry& plugins) {
+  auto optimizer = plugins.make_optimizer(selection);
+  const std::vector<double> x0 = calibrator->clips();
+  const double loss_start = calib_loss();
+  Objective objective;
+  objective.value = [&](const std::vector<double>& x) {
+    calibrator->set_clips(x);
+    return calib_loss();
+  };
+  objective.value_and_gradient = [&](const std::vector<double>& x, std::vector<double>& g) {
+    calibrator->set_clips(x);
+    return calibrator->loss_and_clip_gradient([&] { return calib_loss_graph(); }, g);
+  };
+  const TracedMinimum m = minimize_traced(*optimizer, objective, x0, calibrator->bounds());
+  calibrator->set_clips(m.result.x);
+  // The optimizer's best point is no better than where it started: keep the start.
+  if (!(calib_loss() <= loss_start)) calibrator->set_clips(x0);
+  std::cerr << "  lapq: " << m.evaluations << " evaluations, " << m.result.message << "\n";
+  return {m.evaluations, m.trace, m.result.message};
+}
+
+void PtqModel::initialize(const std::string& at, const ResolvedConfig& cfg, const PluginRegistry& plugins) {
+  init_lp_pstar(cfg.get_doubles("ptq.p_grid"));
+  if (at == "lapq") search_lapq(cfg.plugin("ptq.optimizer"), plugins);
+}
+
+}  // namespace qharness

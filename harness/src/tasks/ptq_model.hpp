@@ -1,0 +1,68 @@
+#pragma once
+// A trained model prepared for post-training quantization, shared by the tasks that work on
+// its clipping values (ptq, hessian, landscape), so that all three see the same model, the
+// same calibration batch and the same initial clips:
+//
+//   data loaded, model.checkpoint's weights, weight and activation quantizers attached
+//   (quant: block), eval mode, parameters frozen (only clips are ever differentiated),
+//   ONE calibration batch resident on the trial's device (data.calibration: size, split,
+//   seed), the clips' calibrator, and bias correction of the weights when
+//   ptq.bias_correction is set.
+//
+// The clip initializations that need the calibration loss live here too: lp-pstar (Lp
+// calibration over ptq.p_grid, parabola vertex p*) and LAPQ's joint search (ptq.optimizer).
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/data_source.hpp"
+#include "models/model.hpp"
+#include "tasks/ptq_calibration.hpp"
+#include "tasks/quant_setup.hpp"
+#include "tasks/task.hpp"
+
+namespace qharness {
+
+struct PstarInit {
+  std::vector<double> grid;        // the p values tried
+  std::vector<double> grid_loss;   // calibration loss at each
+  double p_star = 0.0;             // the parabola vertex; the clips are left at Lp(p*)
+};
+
+struct LapqSearch {
+  std::int64_t evaluations = 0;
+  std::vector<double> trace;       // the loss at every evaluation
+  std::string message;             // the optimizer's
+};
+
+class PtqModel {
+ public:
+  explicit PtqModel(const TrialContext& ctx);
+
+  // Cross-entropy on the calibration batch with the current clips; no graph.
+  double calib_loss();
+  // The same as a tensor with autograd on: differentiable in every clip that requires grad.
+  at::Tensor calib_loss_graph();
+
+  // Lp calibration for each p of linspace(spec[0], spec[1], spec[2]), then at p*.
+  PstarInit init_lp_pstar(const std::vector<double>& p_grid_spec);
+  // LAPQ's joint search of every clip from the current ones, bounds (0, max|x|]; leaves the
+  // clips at the optimizer's best point, or where they started when that is no better.
+  LapqSearch search_lapq(const PluginSelection& optimizer, const PluginRegistry& plugins);
+  // The starting point named by `at`: lp-pstar, or lapq (lp-pstar then the search), with the
+  // ptq block's p_grid and optimizer.
+  void initialize(const std::string& at, const ResolvedConfig& cfg, const PluginRegistry& plugins);
+
+  DataSplits data;
+  std::shared_ptr<QModel> model;
+  c10::Device device;
+  QuantPlan plan;
+  at::Tensor images, labels;   // the calibration batch, on `device`
+  std::unique_ptr<PtqCalibrator> calibrator;
+};
+
+}  // namespace qharness
