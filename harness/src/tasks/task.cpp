@@ -3,9 +3,11 @@
 #include <stdexcept>
 
 #include "tasks/evaluate_task.hpp"
+#include "tasks/masks_task.hpp"
 #include "tasks/ptq_task.hpp"
 #include "tasks/quant_train_task.hpp"
 #include "tasks/selftest_task.hpp"
+#include "tasks/sparse_train_task.hpp"
 #include "tasks/train_task.hpp"
 
 namespace qharness {
@@ -36,7 +38,8 @@ void TrialContext::array(const std::string& name, NdArray array) {
 }
 
 const std::vector<TaskInfo>& all_tasks() {
-  static const std::vector<TaskInfo> tasks = {selftest_task(), train_task(), evaluate_task(), ptq_task(), quant_train_task()};
+  static const std::vector<TaskInfo> tasks = {selftest_task(), train_task(), evaluate_task(), ptq_task(), quant_train_task(),
+                                                 masks_task(), sparse_train_task()};
   return tasks;
 }
 
