@@ -49,9 +49,9 @@ train: {{epochs: 2, lr: 0.05}}
 sparse-train: {{mask: {{every: 2}}, skip: [first, last]}}
 sweep:
   zip:
-    sparse-train.mask.method: [tnm-greedy, nm]
-    sparse-train.mask.n: [4, 2]
-    sparse-train.mask.m: [8, 4]
+    sparse-train.mask.method: [tnm-greedy, nm, dense]
+    sparse-train.mask.n: [4, 2, 4]
+    sparse-train.mask.m: [8, 4, 8]
 """
 
 TRANSPOSABLE = ["tnm-mcf", "tnm-greedy", "tnm-exhaustive"]
@@ -132,24 +132,29 @@ class SparseTrain(CliTestCase):
         self.assert_exit(p, 0)
         h5 = os.path.join(self.tmp, "results/sparse/sparse.h5")
         ts = trials(h5)
-        self.assertEqual(len(ts), 2)
+        self.assertEqual(len(ts), 3)
         for name, t in ts.items():
             with self.subTest(trial=name):
                 self.assertEqual(t["status"], "done", t["error"])
                 m, s = t["metrics"], t["series"]
                 self.assertEqual(t["layer_names"], ["fc2"])     # 512 -> 256: whole 8 x 8 blocks
                 self.assertEqual(m["valid"], 1.0)
+                self.assertEqual(len(s["test_top1"]), 2)
+                if "dense" in name:   # the unmasked reference: no mask, no solver time
+                    self.assertEqual(m["mask_density"], 1.0)
+                    self.assertEqual(m["mask_updates"], 0.0)
+                    self.assertEqual(m["mask_share"], 0.0)
+                    continue
                 # Masked positions do not contribute: the weights the product uses are exactly N:M dense.
                 self.assertEqual(m["mask_density"], 0.5)
                 self.assertEqual(m["masked_weight_density"], 0.5)
                 self.assertEqual(m["mask_updates"], 4.0)       # 2 epochs x 4 steps, every 2 steps
-                self.assertEqual(len(s["test_top1"]), 2)
                 self.assertEqual(len(s["mask_share"]), 2)
                 self.assertTrue(0 <= m["mask_share"] < 1)
                 self.assertTrue(np.all(s["mask_s"] > 0))
         p = qharness(["run", f, "--resume"], cwd=self.tmp)
         self.assert_exit(p, 0)
-        self.assertIn("2 already done, running 0", p.stdout + p.stderr)
+        self.assertIn("3 already done, running 0", p.stdout + p.stderr)
         self.assertEqual({k: v["metrics"] for k, v in trials(h5).items()}, {k: v["metrics"] for k, v in ts.items()})
 
 

@@ -26,16 +26,13 @@ MaskPattern MaskMethod::pattern() const {
   throw std::invalid_argument("mask method '" + name + "' has no mask pattern");
 }
 
-std::vector<std::string> mask_method_names(bool with_dense) {
-  std::vector<std::string> names{"unstructured", "nm", "tnm-mcf", "tnm-greedy", "tnm-exhaustive"};
-  if (with_dense) names.insert(names.begin(), "dense");
-  return names;
+std::vector<std::string> mask_method_names() {
+  return {"dense", "unstructured", "nm", "tnm-mcf", "tnm-greedy", "tnm-exhaustive"};
 }
 
-void add_mask_method_keys(SchemaNode& block, bool with_dense, const std::string& default_method) {
-  block.add("method", SchemaNode::one_of(mask_method_names(with_dense), default_method,
-                                         std::string(with_dense ? "dense (no mask, the reference row) | " : "") +
-                                             "unstructured | nm (1-D N:M) | tnm-mcf (transposable, exact) | "
+void add_mask_method_keys(SchemaNode& block, const std::string& default_method) {
+  block.add("method", SchemaNode::one_of(mask_method_names(), default_method,
+                                         "dense (no mask, the reference row) | unstructured | nm (1-D N:M) | tnm-mcf (transposable, exact) | "
                                              "tnm-greedy (transposable, 2-approximation) | tnm-exhaustive (transposable, m = 4)"));
   block.add("n", SchemaNode::leaf(ParamType::Int, YAML::Node("4"), "keep n of every m (<= m)").range(1, masks::NMSpec::kMaxM));
   block.add("m", SchemaNode::leaf(ParamType::Int, YAML::Node("8"), "group size; transposable blocks are m x m")

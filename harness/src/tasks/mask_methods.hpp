@@ -3,7 +3,7 @@
 // (`method:`), and what the tasks need around them: which layers are masked, the mask of a
 // layer, the optimum a method is measured against, the layer's mask diversity.
 //
-//   dense           no mask (the masks task's unpruned reference row)
+//   dense           no mask (the unpruned / unmasked reference row)
 //   unstructured    magnitude pruning to density n/m (per layer; `global` ranks all layers at once)
 //   nm              1-D N:M along the input channels: W is N:M, W^T is not
 //   tnm-mcf         transposable N:M, exact (min-cost flow per block)
@@ -32,11 +32,11 @@ struct MaskMethod {
   masks::MaskPattern pattern() const;
 };
 
-// Every method name; `with_dense` puts "dense" first.
-std::vector<std::string> mask_method_names(bool with_dense);
+// Every method name, "dense" first.
+std::vector<std::string> mask_method_names();
 
 // Adds the keys method, n, m to a task's block (defaults: `default_method`, 4:8).
-void add_mask_method_keys(SchemaNode& block, bool with_dense, const std::string& default_method);
+void add_mask_method_keys(SchemaNode& block, const std::string& default_method);
 // Reads them from `block` ("masks", "sparse-train.mask"); validates n:m (the error names the block).
 MaskMethod read_mask_method(const ResolvedConfig& cfg, const std::string& block);
 

@@ -260,7 +260,7 @@ void run_masks(TrialContext& ctx) {
 
 SchemaNode masks_schema() {
   SchemaNode s = SchemaNode::map("one-shot N:M / transposable N:M pruning of a trained model, AdaPrune, fine-tuning");
-  add_mask_method_keys(s, true, "tnm-mcf");
+  add_mask_method_keys(s, "tnm-mcf");
   s.add("global", SchemaNode::leaf(ParamType::Bool, YAML::Node("false"),
                                    "unstructured: one magnitude ranking over all masked layers (else per layer)"));
   s.add("skip", SchemaNode::leaf(ParamType::StringList, YAML::Load("[first]"),

@@ -3,7 +3,7 @@
 //
 //   sparse-train: {mask: {method: tnm-greedy, n: 4, m: 8, every: 40}, skip: [first]}
 //
-// The mask of every layer but `skip` is recomputed from the dense weight with the method
+// `method: dense` trains without masks (the reference row). The mask of every layer but `skip` is recomputed from the dense weight with the method
 // (mask_methods.hpp) before the first step and then every `every` optimizer steps; between
 // recomputations it stays fixed. Forward uses w * mask, backward is straight-through: the
 // dense weight receives the full gradient (QuantLayer's weight_mask slot), so pruned weights
@@ -48,7 +48,7 @@ void run_sparse_train(TrialContext& ctx) {
   std::vector<double> mask_s;
   std::int64_t updates = 0;
   auto recompute = [&](std::int64_t steps_done) {
-    if (steps_done % every != 0) return;
+    if (method.dense() || steps_done % every != 0) return;
     const auto t0 = Clock::now();
     std::vector<at::Tensor> weights;
     for (const auto& l : layers) weights.push_back(l.layer->weight_param().detach());
@@ -77,10 +77,12 @@ void run_sparse_train(TrialContext& ctx) {
   std::vector<std::string> names;
   for (const auto& l : layers) {
     at::NoGradGuard no_grad;
-    const at::Tensor& mask = l.layer->weight_mask;
-    const masks::MaskCheck check = masks::check_mask(mask, method.pattern(), method.spec);
-    if (!check.valid) std::cerr << "  " << l.name << ": invalid mask: " << check.first_problem << "\n";
-    valid = valid && check.valid;
+    const at::Tensor mask = method.dense() ? at::ones_like(l.layer->weight_param(), at::kBool) : l.layer->weight_mask;
+    if (!method.dense()) {
+      const masks::MaskCheck check = masks::check_mask(mask, method.pattern(), method.spec);
+      if (!check.valid) std::cerr << "  " << l.name << ": invalid mask: " << check.first_problem << "\n";
+      valid = valid && check.valid;
+    }
     const double k = mask.sum().item<double>();
     kept += k;
     nonzero += l.layer->effective_weight().ne(0).sum().item<double>();
@@ -107,7 +109,7 @@ void run_sparse_train(TrialContext& ctx) {
 SchemaNode sparse_train_schema() {
   SchemaNode s = SchemaNode::map("training with N:M / transposable N:M masks recomputed every `every` steps");
   SchemaNode mask = SchemaNode::map("the mask method and how often it is recomputed");
-  add_mask_method_keys(mask, false, "tnm-greedy");
+  add_mask_method_keys(mask, "tnm-greedy");
   mask.add("every", SchemaNode::leaf(ParamType::Int, YAML::Node("40"),
                                      "recompute the masks every this many optimizer steps (and before the first)")
                         .range(1, {}));
