@@ -32,8 +32,8 @@ std::vector<std::string> mask_method_names() {
 
 void add_mask_method_keys(SchemaNode& block, const std::string& default_method) {
   block.add("method", SchemaNode::one_of(mask_method_names(), default_method,
-                                         "dense (no mask, the reference row) | unstructured | nm (1-D N:M) | tnm-mcf (transposable, exact) | "
-                                             "tnm-greedy (transposable, 2-approximation) | tnm-exhaustive (transposable, m = 4)"));
+                                         "dense: no mask (the reference row); unstructured; nm: 1-D N:M; transposable N:M by "
+                                         "tnm-mcf (exact), tnm-greedy (2-approximation), tnm-exhaustive (exact, m = 4)"));
   block.add("n", SchemaNode::leaf(ParamType::Int, YAML::Node("4"), "keep n of every m (<= m)").range(1, masks::NMSpec::kMaxM));
   block.add("m", SchemaNode::leaf(ParamType::Int, YAML::Node("8"), "group size; transposable blocks are m x m")
                      .range(1, masks::NMSpec::kMaxM));
