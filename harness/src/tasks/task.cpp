@@ -5,9 +5,11 @@
 #include "tasks/evaluate_task.hpp"
 #include "tasks/hessian_task.hpp"
 #include "tasks/landscape_task.hpp"
+#include "tasks/masks_task.hpp"
 #include "tasks/ptq_task.hpp"
 #include "tasks/quant_train_task.hpp"
 #include "tasks/selftest_task.hpp"
+#include "tasks/sparse_train_task.hpp"
 #include "tasks/train_task.hpp"
 
 namespace qharness {
@@ -39,7 +41,7 @@ void TrialContext::array(const std::string& name, NdArray array) {
 
 const std::vector<TaskInfo>& all_tasks() {
   static const std::vector<TaskInfo> tasks = {selftest_task(), train_task(), evaluate_task(), ptq_task(), quant_train_task(),
-                                                hessian_task(), landscape_task()};
+                                                hessian_task(), landscape_task(), masks_task(), sparse_train_task()};
   return tasks;
 }
 

@@ -92,7 +92,8 @@ static double scheduled_lr(const TrainOptions& o, double t, double total) {
 
 TrainResult train_model(QModel& model, const DataSplits& data, const TrainOptions& o, c10::Device device,
                         const std::function<void(const std::string&)>& log,
-                        const std::function<void(std::int64_t)>& after_epoch) {
+                        const std::function<void(std::int64_t)>& after_epoch,
+                        const std::function<void(std::int64_t)>& before_step) {
   model.to(device);
   auto opt = make_optimizer(model, o);
   const std::int64_t n = data.train->size();
@@ -117,6 +118,7 @@ TrainResult train_model(QModel& model, const DataSplits& data, const TrainOption
       Batch batch = load_batch(*data.train, idx, augment, (o.seed * 1000003u + static_cast<std::uint64_t>(epoch)) * 1000003u + static_cast<std::uint64_t>(b));
       at::Tensor x = batch.images.to(device), y = batch.labels.to(device);
       data_s += seconds_since(t0);
+      if (before_step) before_step(step);
       opt->zero_grad();
       at::Tensor loss = at::cross_entropy_loss(model.forward(x), y);
       loss.backward();
@@ -134,6 +136,7 @@ TrainResult train_model(QModel& model, const DataSplits& data, const TrainOption
     }
     const double epoch_train_s = seconds_since(epoch_start);
     train_s += epoch_train_s;
+    r.epoch_train_s.push_back(epoch_train_s);
     images += seen;
     const Evaluation e = evaluate_model(model, *data.test, o.batch_size, device);
     r.train_loss.push_back(loss_sum / static_cast<double>(seen));

@@ -41,6 +41,7 @@ struct Evaluation {
 
 struct TrainResult {
   std::vector<double> train_loss, test_loss, test_top1, lr;   // one entry per epoch (lr: at its start)
+  std::vector<double> epoch_train_s;                          // per epoch: training steps only (no evaluation)
   Evaluation final;                                           // on the test split after the last epoch
   double train_images_per_s = 0;                              // training steps only
   double data_fraction = 0;                                   // of the training time spent loading batches
@@ -51,10 +52,13 @@ c10::Device trial_device(const ResolvedConfig& cfg);
 
 // Trains in place. Throws NonFiniteLoss when the training loss becomes NaN/Inf.
 // `log` receives one line per epoch (may be empty); `after_epoch` is called after each epoch's
-// evaluation with the number of epochs done (quant-train measures gradient statistics there).
+// evaluation with the number of epochs done (quant-train measures gradient statistics there);
+// `before_step` before each optimizer step's forward pass with the number of steps done, inside
+// the timed training loop (sparse-train recomputes its masks there).
 TrainResult train_model(QModel& model, const DataSplits& data, const TrainOptions& options, c10::Device device,
                         const std::function<void(const std::string&)>& log = {},
-                        const std::function<void(std::int64_t epochs_done)>& after_epoch = {});
+                        const std::function<void(std::int64_t epochs_done)>& after_epoch = {},
+                        const std::function<void(std::int64_t steps_done)>& before_step = {});
 
 // Top-1, top-5 and mean loss over a whole split, in eval mode, without gradients.
 Evaluation evaluate_model(QModel& model, const Dataset& data, std::int64_t batch_size, c10::Device device);
