@@ -114,7 +114,7 @@ int run_suite(const Suite& suite, PluginRegistry& registry, const SuiteOptions& 
     dirs.push_back(dir);
     std::cout << "\n";
     try {
-      print_report(dir, false, std::cout);
+      print_report(dir, ReportOptions{}, std::cout);
     } catch (const ConfigError& err) {   // a shard run: the experiment file comes with the merge
       std::cout << e.name << ": " << err.what() << "\n";
     }
