@@ -51,6 +51,26 @@ class Suite(CliTestCase):
         self.assert_exit(p, 0)
         self.assertEqual(p.stderr.count("already done, running 0;"), 2, p.stderr)
 
+    def test_a_part_may_carry_its_own_overrides(self):
+        f = write(os.path.join(self.tmp, "own.yaml"),
+                  "name: own\nsuite:\n  - parts/a.yaml\n"
+                  "  - {file: parts/a.yaml, overrides: [name=part-a4, selftest.dim=4, 'sweep.seeds=[5]']}\n")
+        p = qharness(["run", f], cwd=self.tmp)
+        self.assert_exit(p, 0)
+        plain = trials_of(os.path.join(self.tmp, "results/part-a/part-a.h5"))
+        own = trials_of(os.path.join(self.tmp, "results/part-a4/part-a4.h5"))
+        self.assertEqual([t["arrays"]["x_star"].shape for t in plain.values()], [(2,), (2,)])
+        self.assertEqual([t["arrays"]["x_star"].shape for t in own.values()], [(4,)])
+        # The command line's overrides reach both parts (and never add a part's trials twice).
+        p = qharness(["run", f, "selftest.dim=3", "--dry-run"], cwd=self.tmp)
+        self.assert_exit(p, 0)
+        self.assertEqual(p.stdout.count("task=selftest"), 3, p.stdout)
+        bad = write(os.path.join(self.tmp, "bad.yaml"), "name: s\nsuite:\n  - {file: parts/a.yaml, overides: [x=1]}\n")
+        p = qharness(["run", bad], cwd=self.tmp)
+        self.assert_exit(p, 2)
+        self.assertIn("bad.yaml:3", p.stderr)
+        self.assertIn("overides", p.stderr)
+
     def test_dry_run_lists_every_part(self):
         p = qharness(["run", self.suite, "--dry-run"], cwd=self.tmp)
         self.assert_exit(p, 0)

@@ -53,14 +53,30 @@ std::optional<Suite> load_suite(const std::string& file) {
     throw ConfigError(origin(file, parts), "suite: expected a non-empty list of experiment files");
   const fs::path dir = fs::path(file).parent_path();
   for (const auto& p : parts) {
-    if (!p.IsScalar()) throw ConfigError(origin(file, p), "suite: each entry is an experiment file (a path)");
-    fs::path path(p.Scalar());
+    SuitePart part;
+    YAML::Node file_node = p;
+    if (p.IsMap()) {
+      for (const auto& kv : p)
+        if (kv.first.Scalar() != "file" && kv.first.Scalar() != "overrides")
+          throw ConfigError(origin(file, kv.first), "suite: " + kv.first.Scalar() +
+                                                        ": a part is a file or {file: F, overrides: [key=value, ...]}");
+      file_node.reset(p["file"]);   // reset, not =: assigning to a Node writes through to p
+      if (!file_node || !file_node.IsScalar()) throw ConfigError(origin(file, p), "suite: the part has no file");
+      if (const YAML::Node ov = p["overrides"]) {
+        if (!ov.IsSequence()) throw ConfigError(origin(file, ov), "suite: overrides: expected a list of key.path=value");
+        for (const auto& o : ov) part.overrides.push_back(o.Scalar());
+      }
+    } else if (!p.IsScalar()) {
+      throw ConfigError(origin(file, p), "suite: each entry is an experiment file or {file: F, overrides: [...]}");
+    }
+    fs::path path(file_node.Scalar());
     if (path.is_relative()) path = dir / path;
     if (!fs::is_regular_file(path))
-      throw ConfigError(origin(file, p), "suite: '" + path.string() + "' does not exist");
+      throw ConfigError(origin(file, file_node), "suite: '" + path.string() + "' does not exist");
     if (load_suite(path.string()))
-      throw ConfigError(origin(file, p), "suite: '" + path.string() + "' is itself a suite; list its parts instead");
-    suite.parts.push_back(path.lexically_normal().string());
+      throw ConfigError(origin(file, file_node), "suite: '" + path.string() + "' is itself a suite; list its parts instead");
+    part.file = path.lexically_normal().string();
+    suite.parts.push_back(std::move(part));
   }
   return suite;
 }
@@ -72,7 +88,8 @@ int run_suite(const Suite& suite, PluginRegistry& registry, const SuiteOptions& 
   std::vector<std::string> errors;
   for (const auto& part : suite.parts) {
     try {
-      RawConfig raw = load_experiment(part);
+      RawConfig raw = load_experiment(part.file);
+      apply_overrides(raw, part.overrides);
       apply_overrides(raw, options.overrides);
       experiments.push_back(build_experiment(std::move(raw), registry));
     } catch (const ConfigError& e) {
@@ -81,7 +98,7 @@ int run_suite(const Suite& suite, PluginRegistry& registry, const SuiteOptions& 
   }
   if (!errors.empty()) throw ConfigError(errors);
   for (std::size_t i = 0; i < experiments.size(); ++i)
-    for (const auto& n : experiments[i].notes) std::cerr << "note: " << suite.parts[i] << ": " << n << "\n";
+    for (const auto& n : experiments[i].notes) std::cerr << "note: " << suite.parts[i].file << ": " << n << "\n";
 
   std::size_t trials = 0;
   for (const auto& e : experiments) trials += e.trials.size();
@@ -98,7 +115,7 @@ int run_suite(const Suite& suite, PluginRegistry& registry, const SuiteOptions& 
   int status = 0;
   for (std::size_t i = 0; i < experiments.size(); ++i) {
     std::cout << "\n== [" << i + 1 << "/" << experiments.size() << "] " << experiments[i].name << " ("
-              << suite.parts[i] << ")\n" << std::flush;
+              << suite.parts[i].file << ")\n" << std::flush;
     status = std::max(status, run_experiment(experiments[i], registry, options.run));
   }
 

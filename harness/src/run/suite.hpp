@@ -5,11 +5,14 @@
 // results folder per study:
 //
 //   name: quickstart
-//   suite: [quickstart/ptq.yaml, quickstart/luq.yaml]   # relative to this file
-//   figures: true                                        # ./qh plot each part at the end
+//   suite:                                      # files relative to this one
+//     - quickstart/ptq.yaml
+//     - {file: paper/luq_table.yaml, overrides: ["name=luq-lenet5", "model={arch: lenet5}"]}
+//   figures: true                               # ./qh plot each part at the end
 //
-// Command-line overrides apply to every part (a key another task's part does not read is
-// dropped with a note, as in any experiment). Every part is validated before any trial runs.
+// A part's own overrides apply first, then the command line's, which apply to every part (a
+// key another task's part does not read is dropped with a note, as in any experiment).
+// Every part is validated before any trial runs.
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,10 +22,15 @@
 
 namespace qharness {
 
+struct SuitePart {
+  std::string file;                     // resolved against the suite file's folder
+  std::vector<std::string> overrides;   // key.path=value, as on the command line
+};
+
 struct Suite {
   std::string name;
   std::string file;
-  std::vector<std::string> parts;   // experiment files, resolved against the suite file's folder
+  std::vector<SuitePart> parts;
   bool figures = false;
 };
 
