@@ -20,8 +20,8 @@
 // top1_adaprune (adaprune: true), top1/top5/loss (final), recon_error_pruned/_adaprune (mean
 // over layers of the relative reconstruction error, adaprune.hpp), log10_diversity (the
 // method's masks on the masked layers; 0 for dense: one mask) and log10_diversity_unstructured/
-// _nm/_tnm (the three mask types at n:m, sums over the layers whose shape tiles into whole
-// groups), accel_share_nm/_tnm (share of a training step's GEMM multiply-accumulates, all
+// _nm/_tnm (the three mask types at n:m, summed over the same layers: those whose shape tiles
+// into whole blocks for all three, see log10_layer_diversity), accel_share_nm/_tnm (share of a training step's GEMM multiply-accumulates, all
 // layers, that N:M hardware accelerates with the masked layers 1-D N:M: their forward products;
 // transposable: their forward and input-gradient products, layer_macs.hpp) and accel_share (the
 // method's: nm -> nm, tnm-* -> tnm, dense/unstructured -> 0).
@@ -33,6 +33,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -133,13 +134,19 @@ void run_masks(TrialContext& ctx) {
                             : method.name == "nm"                           ? nm_work / total
                                                                             : tnm_work / total);
   ctx.array("layer_macs", per_layer(macs, names));
-  for (auto [pattern, key] : {std::pair{masks::MaskPattern::Unstructured, "log10_diversity_unstructured"},
-                              std::pair{masks::MaskPattern::NM, "log10_diversity_nm"},
-                              std::pair{masks::MaskPattern::TransposableNM, "log10_diversity_tnm"}}) {
+  // The three mask types compared on the same layers: those where every count is defined.
+  const std::vector<std::pair<masks::MaskPattern, const char*>> types = {
+      {masks::MaskPattern::Unstructured, "log10_diversity_unstructured"},
+      {masks::MaskPattern::NM, "log10_diversity_nm"},
+      {masks::MaskPattern::TransposableNM, "log10_diversity_tnm"}};
+  std::vector<double> type_sums(types.size(), 0.0);
+  for (const auto& l : layers) {
     std::vector<double> d;
-    for (const auto& l : layers) d.push_back(log10_layer_diversity(pattern, method.spec, l.layer->weight_param()));
-    ctx.metric(key, sum_defined(d));
+    for (const auto& t : types) d.push_back(log10_layer_diversity(t.first, method.spec, l.layer->weight_param()));
+    if (std::none_of(d.begin(), d.end(), [](double x) { return std::isnan(x); }))
+      for (std::size_t k = 0; k < d.size(); ++k) type_sums[k] += d[k];
   }
+  for (std::size_t k = 0; k < types.size(); ++k) ctx.metric(types[k].second, type_sums[k]);
 
   model->eval();
   const Evaluation dense = evaluate();
