@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 namespace qharness::gradquant {
@@ -27,27 +28,63 @@ int magnitudes(const Options& o) {  // nonzero magnitudes of the log formats: 2^
   return (1 << (o.bits - 1)) - 1;
 }
 
+// The largest power of two <= r, for a normal float r >= 1 (its exponent bits alone): what
+// std::ldexp(1, e - 1) after std::frexp(r, &e) gives, without the two library calls, so that
+// the element loop below compiles to branch-free code.
+inline float power_of_two_floor(float r) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &r, sizeof bits);
+  bits &= 0x7f800000u;
+  float p;
+  std::memcpy(&p, &bits, sizeof p);
+  return p;
+}
+
 // One element, |x| already clamped to <= alpha. `a` is the underflow threshold (log formats)
-// or the grid step (int4-sr).
-inline float quantize_magnitude(float ax, float a, float u, Format f, int levels) {
-  if (f == Format::Int4Sr) {
+// or the grid step (int4-sr). A template on the format: the per-element switch is resolved at
+// compile time.
+template <Format F>
+inline float quantize_magnitude(float ax, float a, float u, int levels) {
+  if constexpr (F == Format::Int4Sr) {
     float y = ax / a;
     float lo = std::floor(y);
     float q = lo + (u < y - lo ? 1.0f : 0.0f);
     return std::fmin(q, float(levels)) * a;
+  } else {
+    // Below the threshold: luq rounds stochastically to a or 0 (unbiased), fp4-rdn to the
+    // nearer of the two, fp4-sr flushes to zero.
+    float under;
+    if constexpr (F == Format::Luq) under = u * a < ax ? a : 0.0f;
+    else if constexpr (F == Format::Fp4Rdn) under = ax >= 0.5f * a ? a : 0.0f;
+    else under = 0.0f;
+    // lo <= ax < 2 lo, both on the code book (ax / a >= 1 here, so the floor is exact).
+    const float r = ax / a;
+    const float lo = a * power_of_two_floor(r > 1.0f ? r : 1.0f);
+    float over;
+    if constexpr (F == Format::Fp4Rdn) over = ax >= 1.5f * lo ? 2.0f * lo : lo;
+    else over = u * lo < ax - lo ? 2.0f * lo : lo;
+    return ax < a ? under : over;
   }
-  if (ax < a) {
-    switch (f) {
-      case Format::Luq: return u * a < ax ? a : 0.0f;
-      case Format::Fp4Rdn: return ax >= 0.5f * a ? a : 0.0f;
-      default: return 0.0f;  // fp4-sr flushes to zero
+}
+
+template <Format F>
+void quantize_elements(const float* in, float* dst, std::int64_t n, float fa, float a, int levels, int samples,
+                       std::uint64_t seed) {
+  const float inv_samples = 1.0f / float(samples);
+  at::parallel_for(0, n, 1 << 14, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      const float v = in[i];
+      const float mag = std::fabs(v);
+      const float ax = mag < fa ? mag : fa;   // a comparison, not std::fmin: that one is a library call here
+      float sum = 0.0f;
+      for (int s = 0; s < samples; ++s) {
+        const float u = uniform(seed + std::uint64_t(s) * 0xd1b54a32d192ed03ULL, std::uint64_t(i));
+        sum += quantize_magnitude<F>(ax, a, u, levels);
+      }
+      const float q = samples == 1 ? sum : sum * inv_samples;
+      dst[i] = std::signbit(v) ? -q : q;
     }
-  }
-  int e;
-  std::frexp(ax / a, &e);                 // ax/a = m * 2^e, m in [0.5, 1)
-  const float lo = std::ldexp(a, e - 1);  // lo <= ax < 2 lo, both on the code book
-  if (f == Format::Fp4Rdn) return ax >= 1.5f * lo ? 2.0f * lo : lo;
-  return u * lo < ax - lo ? 2.0f * lo : lo;
+  });
 }
 
 }  // namespace
@@ -84,28 +121,20 @@ at::Tensor quantize(const at::Tensor& g, double alpha, const Options& o, std::ui
   if (o.samples < 1) throw std::invalid_argument("gradient quantizer: samples must be >= 1");
   if (!(alpha >= 0) || !std::isfinite(alpha)) throw std::invalid_argument("gradient quantizer: scale is not finite");
   at::Tensor x = g.to(at::kFloat).contiguous();
-  at::Tensor out = at::zeros_like(x);
-  if (alpha == 0.0 || x.numel() == 0) return out.to(g.scalar_type());
+  if (alpha == 0.0 || x.numel() == 0) return at::zeros_like(g);
+  at::Tensor out = at::empty_like(x);   // every element is written below
   const float fa = static_cast<float>(alpha);
   const float a = static_cast<float>(underflow_threshold(o, alpha));
   const int levels = magnitudes(o);
   const float* in = x.data_ptr<float>();
   float* dst = out.data_ptr<float>();
   const std::int64_t n = x.numel();
-  const float inv_samples = 1.0f / float(o.samples);
-  at::parallel_for(0, n, 1 << 14, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) {
-      const float v = in[i];
-      const float ax = std::fmin(std::fabs(v), fa);
-      float sum = 0.0f;
-      for (int s = 0; s < o.samples; ++s) {
-        const float u = uniform(seed + std::uint64_t(s) * 0xd1b54a32d192ed03ULL, std::uint64_t(i));
-        sum += quantize_magnitude(ax, a, u, o.format, levels);
-      }
-      const float q = o.samples == 1 ? sum : sum * inv_samples;
-      dst[i] = std::signbit(v) ? -q : q;
-    }
-  });
+  switch (o.format) {
+    case Format::Luq: quantize_elements<Format::Luq>(in, dst, n, fa, a, levels, o.samples, seed); break;
+    case Format::Fp4Rdn: quantize_elements<Format::Fp4Rdn>(in, dst, n, fa, a, levels, o.samples, seed); break;
+    case Format::Fp4Sr: quantize_elements<Format::Fp4Sr>(in, dst, n, fa, a, levels, o.samples, seed); break;
+    case Format::Int4Sr: quantize_elements<Format::Int4Sr>(in, dst, n, fa, a, levels, o.samples, seed); break;
+  }
   return out.to(g.scalar_type());
 }
 
