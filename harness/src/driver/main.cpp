@@ -127,8 +127,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> overrides;
   bool force = false, resume = false, dry_run = false, verbose = false;
 
-  auto* run = app.add_subcommand("run", "run an experiment's trials (resumes by default)");
-  run->add_option("file", file, "experiment YAML")->required();
+  auto* run = app.add_subcommand("run", "run an experiment's trials, or every part of a suite (resumes by default)");
+  run->add_option("file", file, "experiment YAML, or a suite of them (`suite:`)")->required();
   run->add_option("overrides", overrides, "key.path=value (override) or key.path=a,b,c (sweep axis)");
   auto* force_flag = run->add_flag("--force", force, "rerun trials that are already done");
   run->add_flag("--resume", resume, "run only the trials not done yet (the default)")->excludes(force_flag);
