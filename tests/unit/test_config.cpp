@@ -1,7 +1,9 @@
 // The experiment YAML: loading with extends, origins, overrides, sweep expansion, validation
 // against the schema, and trial ids.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <boost/filesystem.hpp>
 #include <fstream>
 
 #include "config/experiment_schema.hpp"
@@ -13,8 +15,12 @@
 namespace qharness {
 namespace {
 
+// In a folder of this process's own: ctest runs each test as its own process, in parallel,
+// and two tests writing /tmp/resolve.yaml at once read each other's files.
 std::string write_file(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string dir = ::testing::TempDir() + "/qh-config-test-" + std::to_string(::getpid());
+  boost::filesystem::create_directories(dir);
+  const std::string path = dir + "/" + name;
   std::ofstream(path) << text;
   return path;
 }
