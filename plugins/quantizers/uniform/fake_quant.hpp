@@ -54,6 +54,9 @@ at::Tensor fake_quant_kernel(const at::Tensor& x, const at::Tensor& scale,
                              const at::Tensor& offset, const FakeQuantSpec& spec,
                              const at::Tensor& noise);
 
+// scale/offset of shape [C] (or one value) viewed so that they broadcast against x along `axis`.
+at::Tensor broadcastable(const at::Tensor& v, const at::Tensor& x, std::int64_t axis);
+
 // The kernel's forward, differentiable in x only (scale and offset are constants): the
 // straight-through gradient of fake_quant_composed with respect to x (equal up to the last
 // bit: composed computes (g * scale) / scale). For float32 CPU tensors; training uses it.

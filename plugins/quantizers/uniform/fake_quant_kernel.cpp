@@ -154,14 +154,6 @@ void check(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument("fake quantization: " + what);
 }
 
-// scale/offset of shape [C] viewed so that they broadcast against x along `axis`.
-at::Tensor broadcastable(const at::Tensor& v, const at::Tensor& x, std::int64_t axis) {
-  if (v.numel() == 1) return v.reshape({});
-  std::vector<std::int64_t> shape(x.dim(), 1);
-  shape[axis] = v.numel();
-  return v.reshape(shape);
-}
-
 void check_shapes(const at::Tensor& x, const at::Tensor& scale, const at::Tensor& offset,
                   const FakeQuantSpec& spec, const at::Tensor& noise) {
   check(scale.defined(), "scale is undefined");
@@ -181,6 +173,13 @@ void check_shapes(const at::Tensor& x, const at::Tensor& scale, const at::Tensor
 }
 
 }  // namespace
+
+at::Tensor broadcastable(const at::Tensor& v, const at::Tensor& x, std::int64_t axis) {
+  if (v.numel() == 1) return v.reshape({});
+  std::vector<std::int64_t> shape(x.dim(), 1);
+  shape[axis] = v.numel();
+  return v.reshape(shape);
+}
 
 at::Tensor fake_quant_composed(const at::Tensor& x, const at::Tensor& scale,
                                const at::Tensor& offset, const FakeQuantSpec& spec,

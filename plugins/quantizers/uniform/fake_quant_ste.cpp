@@ -10,13 +10,6 @@
 namespace qharness::plugins::uniform {
 namespace {
 
-at::Tensor along_axis(const at::Tensor& v, const at::Tensor& x, std::int64_t axis) {
-  if (v.numel() == 1) return v.reshape({});
-  std::vector<std::int64_t> shape(x.dim(), 1);
-  shape[axis] = v.numel();
-  return v.reshape(shape);
-}
-
 // What the quantization of x takes besides x. Passed to apply() as one non-tensor argument:
 // autograd would track tensor arguments (and refuses undefined ones, as offset and noise may be).
 struct Constants {
@@ -47,8 +40,8 @@ struct FakeQuantStraightThrough : public torch::autograd::Function<FakeQuantStra
     const std::int64_t axis = ctx->saved_data["axis"].toInt();
     at::Tensor shifted = x;
     if (ctx->saved_data["has_offset"].toBool())
-      shifted = x - along_axis(ctx->saved_data["offset"].toTensor().to(x.scalar_type()), x, axis);
-    const at::Tensor y = shifted / along_axis(ctx->saved_data["scale"].toTensor().to(x.scalar_type()), x, axis);
+      shifted = x - broadcastable(ctx->saved_data["offset"].toTensor().to(x.scalar_type()), x, axis);
+    const at::Tensor y = shifted / broadcastable(ctx->saved_data["scale"].toTensor().to(x.scalar_type()), x, axis);
     const at::Tensor inside = y.ge(ctx->saved_data["lo"].toDouble()).logical_and_(y.le(ctx->saved_data["hi"].toDouble()));
     return {at::where(inside, grads[0], at::zeros({}, grads[0].options())), at::Tensor()};
   }
