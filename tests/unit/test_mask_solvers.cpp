@@ -4,6 +4,8 @@
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "masks/common/kept_magnitude.hpp"
@@ -160,6 +162,47 @@ TEST(MaskSolvers, GreedyRepairsABlockWhereTheMaximalGreedyPatternCannotBeComplet
   exact.solve(a, best);
   EXPECT_NEAR(block_kept_magnitude(a, keep, 3), block_kept_magnitude(a, best, 3), 1e-6);
   EXPECT_GE(block_kept_magnitude(a, keep, 3), 0.5 * block_kept_magnitude(a, best, 3));
+}
+
+TEST(MaskSolvers, GreedyVisitsEntriesByDecreasingMagnitudeWithTiesAtTheLowerIndex) {
+  // The solver orders a block by counting ranks (small M) or by a radix sort (large M): both
+  // must give exactly the order of a plain stable sort, ties included, or step 1's kept set
+  // changes. Checked on the greedy step's result for blocks that need no repair (then the
+  // result is step 1's set), against a reference greedy written out with std::stable_sort.
+  std::mt19937 rng(3);
+  for (NMSpec s : {NMSpec{2, 4}, NMSpec{4, 8}, NMSpec{8, 16}, NMSpec{5, 12}}) {
+    const int m = s.m, mm = m * m;
+    int compared = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+      std::vector<float> a(mm);
+      // Few distinct values (ties everywhere), Gaussian magnitudes, or a wide dynamic range.
+      for (float& v : a)
+        v = trial % 3 == 0   ? float(rng() % 4)
+            : trial % 3 == 1 ? std::abs(std::normal_distribution<float>()(rng))
+                             : std::ldexp(1.0f + float(rng() % 8) / 8, int(rng() % 60) - 30);
+      std::vector<int> order(mm);
+      for (int k = 0; k < mm; ++k) order[k] = k;
+      std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return a[x] > a[y]; });
+      std::vector<std::uint8_t> ref(mm, 0);
+      std::vector<int> rc(m, 0), cc(m, 0);
+      int kept = 0;
+      for (int k : order)
+        if (rc[k / m] < s.n && cc[k % m] < s.n) {
+          ref[k] = 1;
+          ++rc[k / m];
+          ++cc[k % m];
+          ++kept;
+        }
+      TnmGreedyBlockSolver greedy(s);
+      std::vector<std::uint8_t> keep(mm);
+      greedy.solve(a.data(), keep.data());
+      if (kept < m * s.n) continue;  // repaired: not step 1's set alone
+      EXPECT_EQ(greedy.stats().repaired, 0);
+      EXPECT_EQ(keep, ref) << name_of(s) << " trial " << trial;
+      ++compared;
+    }
+    EXPECT_GT(compared, 20) << name_of(s) << ": too few blocks without repair to compare";
+  }
 }
 
 TEST(MaskSolvers, GreedyIsOptimalWhenTheLargestEntriesFormAValidPattern) {

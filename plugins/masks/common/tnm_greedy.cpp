@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <functional>
 #include <stdexcept>
 
 #include "masks/common/tnm_mcf.hpp"
@@ -16,47 +15,97 @@ struct TnmGreedyBlockSolver::Exact {
 };
 
 TnmGreedyBlockSolver::TnmGreedyBlockSolver(const NMSpec& spec)
-    : spec_(spec), keys_(static_cast<std::size_t>(spec.m) * spec.m), row_count_(spec.m), col_count_(spec.m) {
+    : spec_(spec),
+      radix_keys_(2 * static_cast<std::size_t>(spec.m) * spec.m),
+      radix_order_(2 * static_cast<std::size_t>(spec.m) * spec.m),
+      row_count_(spec.m),
+      col_count_(spec.m) {
   spec_.validate("tnm-greedy");
 }
 TnmGreedyBlockSolver::~TnmGreedyBlockSolver() = default;
 TnmGreedyBlockSolver::TnmGreedyBlockSolver(TnmGreedyBlockSolver&&) noexcept = default;
 
-void TnmGreedyBlockSolver::solve(const float* a, std::uint8_t* keep) {
-  const int m = spec_.m, n = spec_.n, mm = m * m;
-  // Sort key: the magnitude's bits (a non-negative float's bit pattern orders like its value)
-  // above the complemented index, so that a descending sort puts ties at the lower index first.
+// Small blocks: each entry's place is the number of entries that go before it (heavier, or as
+// heavy at a lower index), counted with comparisons that compile to vector compares, no branch.
+const std::uint16_t* TnmGreedyBlockSolver::rank_order(const float* a) {
+  const int mm = spec_.m * spec_.m;
+  std::uint32_t* key = radix_keys_.data();
+  std::uint16_t* idx = radix_order_.data();
+  for (int k = 0; k < mm; ++k) std::memcpy(&key[k], &a[k], sizeof key[k]);
+  for (int k = 0; k < mm; ++k) {
+    const std::uint32_t v = key[k];
+    int before = 0;
+    for (int j = 0; j < k; ++j) before += key[j] >= v;
+    for (int j = k + 1; j < mm; ++j) before += key[j] > v;
+    idx[before] = static_cast<std::uint16_t>(k);
+  }
+  return idx;
+}
+
+// The block's entries by decreasing |w|, ties at the lower row-major index first: a stable LSD
+// radix sort (8-bit digits) of the complemented magnitude bits (a non-negative float's bit
+// pattern orders like its value, so ~bits ascending is |w| descending). Branch-free, unlike a
+// comparison sort, whose every comparison of random weights is a coin flip for the branch
+// predictor; digits on which all entries agree (common in the exponent byte) are skipped.
+const std::uint16_t* TnmGreedyBlockSolver::visit_order(const float* a) {
+  const int mm = spec_.m * spec_.m;
+  if (mm <= kRankSortMax) return rank_order(a);
+  std::uint32_t* key = radix_keys_.data();
+  std::uint32_t* key_tmp = key + mm;
+  std::uint16_t* idx = radix_order_.data();
+  std::uint16_t* idx_tmp = idx + mm;
+  std::uint32_t count[4][256] = {};
   for (int k = 0; k < mm; ++k) {
     std::uint32_t bits;
     std::memcpy(&bits, &a[k], sizeof bits);
-    keys_[k] = (static_cast<std::uint64_t>(bits) << 32) | (0xFFFFFFFFu - static_cast<std::uint32_t>(k));
+    key[k] = ~bits;
+    idx[k] = static_cast<std::uint16_t>(k);
+    for (int d = 0; d < 4; ++d) ++count[d][(key[k] >> (8 * d)) & 0xFF];
   }
-  // The scan rarely goes far past the first M*N entries: order only the largest 1.5*M*N first
-  // (nth_element + sort of that prefix), and the rest only if the scan gets there.
-  const int full = m * n;
-  const int head = std::min(mm, full + full / 2);
-  if (head < mm) std::nth_element(keys_.begin(), keys_.begin() + head, keys_.end(), std::greater<std::uint64_t>());
-  std::sort(keys_.begin(), keys_.begin() + head, std::greater<std::uint64_t>());
+  for (int d = 0; d < 4; ++d) {
+    const int shift = 8 * d;
+    if (count[d][(key[0] >> shift) & 0xFF] == static_cast<std::uint32_t>(mm)) continue;  // one digit value
+    std::uint32_t start = 0;
+    for (auto& c : count[d]) {
+      const std::uint32_t here = c;
+      c = start;
+      start += here;
+    }
+    for (int t = 0; t < mm; ++t) {
+      const std::uint32_t dst = count[d][(key[t] >> shift) & 0xFF]++;
+      key_tmp[dst] = key[t];
+      idx_tmp[dst] = idx[t];
+    }
+    std::swap(key, key_tmp);
+    std::swap(idx, idx_tmp);
+  }
+  return idx;
+}
+
+void TnmGreedyBlockSolver::solve(const float* a, std::uint8_t* keep) {
+  const int m = spec_.m, n = spec_.n, mm = m * m;
+  const std::uint16_t* order = visit_order(a);
+  // The scan, branch-free: whether an entry is kept is as unpredictable as the weights, and a
+  // mispredicted branch per entry cost more than the arithmetic.
   std::fill(row_count_.begin(), row_count_.end(), 0);
   std::fill(col_count_.begin(), col_count_.end(), 0);
   std::memset(keep, 0, mm);
+  const int full = m * n;
   int kept = 0;
   for (int t = 0; t < mm && kept < full; ++t) {
-    if (t == head) std::sort(keys_.begin() + head, keys_.end(), std::greater<std::uint64_t>());
-    const int k = static_cast<int>(0xFFFFFFFFu - static_cast<std::uint32_t>(keys_[t]));
+    const int k = order[t];
     const int i = k / m, j = k % m;
-    if (row_count_[i] < n && col_count_[j] < n) {
-      keep[k] = 1;
-      ++row_count_[i];
-      ++col_count_[j];
-      ++kept;
-    }
+    const int take = (row_count_[i] < n) & (col_count_[j] < n);
+    keep[k] = static_cast<std::uint8_t>(take);
+    row_count_[i] += take;
+    col_count_[j] += take;
+    kept += take;
   }
   ++stats_.blocks;
   if (kept == full) return;
   ++stats_.repaired;
   repair(a, keep, kept);
-  if (!certified(a, keep)) {
+  if (!certified(a, keep, order)) {
     ++stats_.exact_fallback;
     if (!exact_) exact_ = std::make_unique<Exact>(Exact{TnmFlowBlockSolver(TnmMcfOptions{spec_})});
     exact_->solver.solve(a, keep);
@@ -116,28 +165,29 @@ void TnmGreedyBlockSolver::repair(const float* a, std::uint8_t* keep, int kept) 
   }
 }
 
-bool TnmGreedyBlockSolver::certified(const float* a, const std::uint8_t* keep) const {
-  const int m = spec_.m, n = spec_.n;
+bool TnmGreedyBlockSolver::certified(const float* a, const std::uint8_t* keep, const std::uint16_t* order) {
+  const int m = spec_.m, n = spec_.n, mm = m * m;
   double kept = 0;
-  for (int k = 0; k < m * m; ++k)
-    if (keep[k]) kept += a[k];
-  // A coarse upper bound first, N times the sum of the row maxima (>= U >= OPT): it almost
-  // always suffices, and costs one pass.
+  for (int k = 0; k < mm; ++k) kept += keep[k] ? a[k] : 0.0f;
+  // A coarse upper bound first, N times the sum of the row maxima (>= U >= OPT): on Gaussian
+  // weights it almost always suffices.
   double coarse = 0;
   for (int i = 0; i < m; ++i) coarse += *std::max_element(a + i * m, a + (i + 1) * m);
   if (kept >= 0.5 * n * coarse) return true;
-  std::vector<float> line(m);
-  auto top_n_sum = [&](bool rows) {
-    double total = 0;
-    for (int x = 0; x < m; ++x) {
-      for (int y = 0; y < m; ++y) line[y] = rows ? a[x * m + y] : a[y * m + x];
-      std::nth_element(line.begin(), line.begin() + (n - 1), line.end(), std::greater<float>());
-      for (int y = 0; y < n; ++y) total += line[y];
-    }
-    return total;
-  };
-  const double upper = std::min(top_n_sum(true), top_n_sum(false));
-  return kept >= 0.5 * upper;
+  // U: each row's N largest and each column's N largest, summed in one pass over the visit
+  // order (a row's first N entries in that order are its N largest), without branches.
+  std::fill(row_count_.begin(), row_count_.end(), 0);
+  std::fill(col_count_.begin(), col_count_.end(), 0);
+  double rows_top = 0, cols_top = 0;
+  for (int t = 0; t < mm; ++t) {
+    const int k = order[t], i = k / m, j = k % m;
+    const int in_row = row_count_[i] < n, in_col = col_count_[j] < n;
+    rows_top += in_row ? a[k] : 0.0f;
+    cols_top += in_col ? a[k] : 0.0f;
+    row_count_[i] += in_row;
+    col_count_[j] += in_col;
+  }
+  return kept >= 0.5 * std::min(rows_top, cols_top);
 }
 
 at::Tensor tnm_greedy_mask(const at::Tensor& weight, const NMSpec& spec, TnmGreedyStats* stats) {

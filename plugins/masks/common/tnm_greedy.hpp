@@ -12,9 +12,8 @@
 //      exactly N per row and column.
 //   3. Certificate: a repaired block is kept only if its kept magnitude is >= U/2, where
 //      U = min(sum over rows of the row's N largest, sum over columns of the column's N largest)
-//      is an upper bound on the optimum (checked first against the coarser N * sum of row maxima,
-//      which is >= U and usually enough); otherwise (never seen in practice, see the tests) the
-//      block is solved exactly by min-cost flow.
+//      is an upper bound on the optimum (both sums in one pass over the visit order); otherwise
+//      (never seen in practice, see the tests) the block is solved exactly by min-cost flow.
 //
 // Why (b) always finds a path: when (a) finds nothing, every deficient row r keeps every
 // deficient column, so a column c' that r does not keep is saturated (N kept), and a row r'
@@ -60,11 +59,17 @@ class TnmGreedyBlockSolver {
   const TnmGreedyStats& stats() const { return stats_; }
 
  private:
+  // Blocks up to this many entries are ordered by rank_order(), larger ones by a radix sort.
+  static constexpr int kRankSortMax = 64;
+  const std::uint16_t* visit_order(const float* block_abs);
+  const std::uint16_t* rank_order(const float* block_abs);
   void repair(const float* a, std::uint8_t* keep, int kept);
-  bool certified(const float* a, const std::uint8_t* keep) const;
+  // order: the block's entries by decreasing |w| (from visit_order). Uses the row/column counts.
+  bool certified(const float* a, const std::uint8_t* keep, const std::uint16_t* order);
 
   NMSpec spec_;
-  std::vector<std::uint64_t> keys_;
+  std::vector<std::uint32_t> radix_keys_;   // 2 * M*M: keys and the sort's scratch
+  std::vector<std::uint16_t> radix_order_;  // 2 * M*M: entry indices, likewise
   std::vector<int> row_count_, col_count_;
   TnmGreedyStats stats_;
   struct Exact;
