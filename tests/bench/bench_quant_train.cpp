@@ -1,14 +1,18 @@
 // One training step of lenet5 and resnet20 on a Fashion-MNIST-shaped batch: FP32, and 4-bit
 // (SAWB INT4 weights and activations, luq FP4 neural gradients, first and last layer FP32), and
 // 4-bit with SMP 2, side by side in one run. The ratio 4-bit / FP32 is the README's number.
-//   build/bin/qharness_bench_quant_train --benchmark_min_time=2
+//   build/bin/qharness_bench_quant_train [--threads T] --benchmark_min_time=2
+//   (T: torch threads, default all cores)
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 #include <torch/optim/sgd.h>
 
+#include <cstring>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "models/zoo.hpp"
 #include "plugins/quantizers/luq/gradient_quantizer.hpp"
@@ -17,6 +21,8 @@
 namespace {
 
 using namespace qharness;
+
+int g_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
 enum class Mode { Fp32, Luq, LuqSmp2 };
 
@@ -39,7 +45,7 @@ void quantize_model(QModel& model, Mode mode) {
 }
 
 void train_step(benchmark::State& state, const char* arch, Mode mode) {
-  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  at::set_num_threads(g_threads);
   at::manual_seed(0);
   auto model = make_model(ModelSpec{arch, {1, 28, 28}, 10});
   quantize_model(*model, mode);
@@ -67,4 +73,19 @@ BENCHMARK_CAPTURE(train_step, resnet20_luq_smp2, "resnet20", Mode::LuqSmp2)->Uni
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+      g_threads = std::stoi(argv[++i]);
+    else
+      rest.push_back(argv[i]);
+  }
+  benchmark::AddCustomContext("torch_threads", std::to_string(g_threads));
+  int n = static_cast<int>(rest.size());
+  benchmark::Initialize(&n, rest.data());
+  if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "plugins/quantizers/luq/gradient_quantizer.hpp"
@@ -102,6 +103,17 @@ TEST(GradientQuantizers, ZeroAndAllNegativeTensors) {
   at::Tensor q = quantize(neg, alpha, opts(Format::Luq), 8);
   EXPECT_LE(q.max().item<double>(), 0.0);
   EXPECT_NEAR(q.to(at::kDouble).mean().item<double>(), neg.to(at::kDouble).mean().item<double>(), 5e-3);
+}
+
+TEST(GradientQuantizers, ScaleIsMaxAbsInOnePassAndANaNSticks) {
+  at::Tensor g = at::randn({100003});
+  g[4321] = -7.5f;
+  EXPECT_EQ(max_abs(g), 7.5);
+  EXPECT_EQ(max_abs(g), g.abs().max().item<double>());
+  g[99999] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(std::isnan(max_abs(g)));
+  g[0] = std::numeric_limits<float>::quiet_NaN();  // first element: the reduction's start
+  EXPECT_TRUE(std::isnan(max_abs(g)));
 }
 
 TEST(GradientQuantizers, SameSeedSameResultForAnyThreadCount) {

@@ -3,26 +3,47 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
-#include <mutex>
-
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
+#include <vector>
 
 namespace qharness::gradquant {
 namespace {
 
-// SplitMix64 finalizer: a well-mixed 64-bit value from (seed, counter).
+// SplitMix64 finalizer: a well-mixed 64-bit value (used once per call, for the stream keys).
 inline std::uint64_t mix(std::uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
 
-// Uniform in [0, 1) with 24 random bits: float resolution, enough for rounding probabilities.
-inline float uniform(std::uint64_t seed, std::uint64_t counter) {
-  return static_cast<float>(mix(seed + (counter + 1) * 0x9e3779b97f4a7c15ULL) >> 40) * 0x1.0p-24f;
-}
+// The random stream of one sample: a counter-based generator, element i -> a uniform in [0, 1).
+// The per-element hash is Wellons' "lowbias32" (two rounds of xorshift-multiply on 32 bits)
+// with the second half of the key injected between the rounds, so that two samples' streams
+// are not shifted copies of each other. 32-bit arithmetic only: the element loop vectorizes
+// at the x86-64 baseline, where a 64-bit multiply (SplitMix64 per element, as before) does not.
+struct Stream {
+  std::uint32_t k1, k2;
+  Stream(std::uint64_t seed, int sample) {
+    const std::uint64_t z = mix(seed + std::uint64_t(sample + 1) * 0xd1b54a32d192ed03ULL);
+    k1 = static_cast<std::uint32_t>(z);
+    k2 = static_cast<std::uint32_t>(z >> 32);
+  }
+  // 24 random bits: float resolution, enough for rounding probabilities.
+  float uniform(std::uint32_t i) const {
+    std::uint32_t x = i * 0x9e3779b9u + k1;
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= k2;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return static_cast<float>(x >> 8) * 0x1.0p-24f;
+  }
+};
 
 int magnitudes(const Options& o) {  // nonzero magnitudes of the log formats: 2^(b-1) - 1
   return (1 << (o.bits - 1)) - 1;
@@ -67,22 +88,45 @@ inline float quantize_magnitude(float ax, float a, float u, int levels) {
   }
 }
 
+// |x| clamped to alpha, quantized, with the sign of x put back (bitwise: branch-free).
+template <Format F>
+inline float quantize_element(float v, float fa, float a, float u, int levels) {
+  const float mag = std::fabs(v);
+  const float ax = mag < fa ? mag : fa;  // a comparison, not std::fmin: that one is a library call here
+  const float q = quantize_magnitude<F>(ax, a, u, levels);
+  std::uint32_t qb, vb;
+  std::memcpy(&qb, &q, sizeof qb);
+  std::memcpy(&vb, &v, sizeof vb);
+  qb |= vb & 0x80000000u;
+  float out;
+  std::memcpy(&out, &qb, sizeof out);
+  return out;
+}
+
 template <Format F>
 void quantize_elements(const float* in, float* dst, std::int64_t n, float fa, float a, int levels, int samples,
                        std::uint64_t seed) {
+  if (n > std::int64_t(0xFFFFFFFFu))  // the stream's counter is 32 bits
+    throw std::invalid_argument("gradient quantizer: tensors of more than 2^32 elements are not supported");
+  std::vector<Stream> streams;
+  for (int s = 0; s < samples; ++s) streams.emplace_back(seed, s);
   const float inv_samples = 1.0f / float(samples);
   at::parallel_for(0, n, 1 << 14, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) {
-      const float v = in[i];
-      const float mag = std::fabs(v);
-      const float ax = mag < fa ? mag : fa;   // a comparison, not std::fmin: that one is a library call here
-      float sum = 0.0f;
-      for (int s = 0; s < samples; ++s) {
-        const float u = uniform(seed + std::uint64_t(s) * 0xd1b54a32d192ed03ULL, std::uint64_t(i));
-        sum += quantize_magnitude<F>(ax, a, u, levels);
-      }
-      const float q = samples == 1 ? sum : sum * inv_samples;
-      dst[i] = std::signbit(v) ? -q : q;
+    if (samples == 1) {
+      const Stream st = streams[0];
+      for (std::int64_t i = begin; i < end; ++i)
+        dst[i] = quantize_element<F>(in[i], fa, a, st.uniform(static_cast<std::uint32_t>(i)), levels);
+      return;
+    }
+    // SMP: a pass per sample over a cache-resident chunk, then the mean.
+    constexpr std::int64_t kChunk = 2048;
+    for (std::int64_t c = begin; c < end; c += kChunk) {
+      const std::int64_t c_end = std::min(end, c + kChunk);
+      std::fill(dst + c, dst + c_end, 0.0f);
+      for (const Stream& st : streams)
+        for (std::int64_t i = c; i < c_end; ++i)
+          dst[i] += quantize_element<F>(in[i], fa, a, st.uniform(static_cast<std::uint32_t>(i)), levels);
+      for (std::int64_t i = c; i < c_end; ++i) dst[i] *= inv_samples;
     }
   });
 }
@@ -152,8 +196,25 @@ std::vector<qharness::ParamSpec> GradientQuantizer::param_specs() {
            {}, false, 1.0, 64.0}};
 }
 
+double max_abs(const at::Tensor& g) {
+  const at::Tensor x = g.detach().to(at::kFloat).contiguous();
+  const float* p = x.data_ptr<float>();
+  // One pass (abs().max() makes a temporary: two passes and an allocation per step). A NaN
+  // sticks: once m is NaN no comparison replaces it, so the slot sees a non-finite scale.
+  return at::parallel_reduce(
+      0, x.numel(), 1 << 14, 0.0f,
+      [&](std::int64_t begin, std::int64_t end, float m) {
+        for (std::int64_t i = begin; i < end; ++i) {
+          const float a = std::fabs(p[i]);
+          m = (a > m) | (a != a) ? a : m;
+        }
+        return m;
+      },
+      [](float a, float b) { return (a > b) | (a != a) ? a : b; });
+}
+
 at::Tensor GradientQuantizer::calibrate(const at::Tensor& g, const qharness::QuantTarget&) {
-  return g.detach().abs().max();
+  return at::scalar_tensor(max_abs(g), g.options().dtype(at::kFloat));
 }
 
 at::Tensor GradientQuantizer::quantize(const at::Tensor& g, const at::Tensor& clip, const qharness::QuantTarget&,

@@ -21,8 +21,9 @@
 // SMP (samples = N) averages N independent quantizations (the mean is no longer on the code
 // book; its variance is 1/N of one sample's).
 //
-// Random numbers come from a counter-based stream (SplitMix64 of seed and element index), so
-// the kernel is parallel and a given seed gives the same result for any thread count.
+// Random numbers come from a counter-based stream (a 32-bit hash of the element index, keyed
+// per sample from the seed by SplitMix64), so the kernel is parallel and vectorized, and a given
+// seed gives the same result for any thread count.
 #include <ATen/ATen.h>
 #include <qharness/params.hpp>
 #include <qharness/quantizer.hpp>
@@ -51,6 +52,9 @@ double underflow_threshold(const Options& options, double alpha);
 // g (float32, any shape, CPU) quantized with scale alpha (> 0; alpha = 0 gives zeros).
 // Values with |g| > alpha are clamped to +-alpha. Deterministic for a given seed.
 at::Tensor quantize(const at::Tensor& g, double alpha, const Options& options, std::uint64_t seed);
+
+// max|g| in one pass; NaN when g holds a NaN.
+double max_abs(const at::Tensor& g);
 
 // The plugin: serves the gradient slot of quantized layers. calibrate() is max|g| of the tensor
 // (the slot calls it at every iteration), quantize() seeds the counter-based stream with one

@@ -1,6 +1,7 @@
 #include "clip_calibration.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <boost/math/special_functions/erf.hpp>
 #include <boost/math/tools/minima.hpp>
 
@@ -46,6 +47,71 @@ at::Tensor as_rows(const at::Tensor& x, bool per_channel, std::int64_t axis) {
 std::vector<double> row_max(const at::Tensor& rows, bool is_signed) {
   const at::Tensor m = (is_signed ? rows.abs() : rows).amax(1).to(at::kDouble).contiguous();
   return std::vector<double>(m.data_ptr<double>(), m.data_ptr<double>() + m.numel());
+}
+
+// Per row of a float matrix [C, K]: the minmax clip (max|x| signed, max(x) unsigned), E[x^2]
+// and E|x|, in one pass over memory (SAWB needs all three on every training step; the ATen
+// composition took a float64 copy and four more passes). The row is cut into fixed chunks,
+// each summed in double over 8 independent lanes (so the loop vectorizes without reordering
+// anything the compiler is not allowed to) and the chunks added in order: the result does
+// not depend on the thread count.
+struct RowMoments {
+  std::vector<double> max, mean_sq, mean_abs;
+};
+
+RowMoments row_moments(const at::Tensor& rows, bool is_signed) {
+  const at::Tensor r = rows.contiguous();
+  const std::int64_t channels = r.size(0), k = r.size(1);
+  constexpr std::int64_t kChunk = 1 << 15;
+  constexpr int kLanes = 8;
+  const std::int64_t chunks = (k + kChunk - 1) / kChunk;
+  std::vector<double> part_max(channels * chunks), part_sq(channels * chunks), part_abs(channels * chunks);
+  const float* data = r.data_ptr<float>();
+  at::parallel_for(0, channels * chunks, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t item = begin; item < end; ++item) {
+      const std::int64_t c = item / chunks, lo = (item % chunks) * kChunk, hi = std::min(k, lo + kChunk);
+      const float* p = data + c * k;
+      float mx[kLanes];
+      double sq[kLanes] = {}, ab[kLanes] = {};
+      for (float& m : mx) m = is_signed ? 0.0f : -std::numeric_limits<float>::infinity();
+      std::int64_t i = lo;
+      for (; i + kLanes <= hi; i += kLanes)
+        for (int l = 0; l < kLanes; ++l) {
+          const float v = p[i + l], a = std::fabs(v), m = is_signed ? a : v;
+          mx[l] = m > mx[l] ? m : mx[l];
+          sq[l] += double(v) * double(v);
+          ab[l] += double(a);
+        }
+      for (; i < hi; ++i) {
+        const float v = p[i], a = std::fabs(v), m = is_signed ? a : v;
+        mx[0] = m > mx[0] ? m : mx[0];
+        sq[0] += double(v) * double(v);
+        ab[0] += double(a);
+      }
+      double m = mx[0], s2 = 0, s1 = 0;
+      for (int l = 0; l < kLanes; ++l) {
+        m = std::max(m, double(mx[l]));
+        s2 += sq[l];
+        s1 += ab[l];
+      }
+      part_max[item] = m;
+      part_sq[item] = s2;
+      part_abs[item] = s1;
+    }
+  });
+  RowMoments out;
+  for (std::int64_t c = 0; c < channels; ++c) {
+    double m = part_max[c * chunks], s2 = 0, s1 = 0;
+    for (std::int64_t j = 0; j < chunks; ++j) {
+      m = std::max(m, part_max[c * chunks + j]);
+      s2 += part_sq[c * chunks + j];
+      s1 += part_abs[c * chunks + j];
+    }
+    out.max.push_back(m);
+    out.mean_sq.push_back(s2 / double(k));
+    out.mean_abs.push_back(s1 / double(k));
+  }
+  return out;
 }
 
 // Brent's minimizer for f over [lo, hi]; returns the argmin.
@@ -106,7 +172,11 @@ at::Tensor calibrate_clip(const at::Tensor& x, Grid grid, std::int64_t bits, boo
               std::to_string(x.dim()) + "-d tensor");
   const at::Tensor rows = as_rows(x, per_channel, channel_axis);
   const std::int64_t channels = rows.size(0);
-  const std::vector<double> maxima = row_max(rows, is_signed);
+  // SAWB needs the moments beside the maxima: one fused pass gives all three.
+  RowMoments moments;
+  if (options.method == Calibration::Sawb) moments = row_moments(rows, is_signed);
+  const std::vector<double> maxima =
+      options.method == Calibration::Sawb ? moments.max : row_max(rows, is_signed);
   std::vector<double> clip(maxima);
 
   switch (options.method) {
@@ -132,11 +202,9 @@ at::Tensor calibrate_clip(const at::Tensor& x, Grid grid, std::int64_t bits, boo
       break;
     }
     case Calibration::Sawb: {
-      const at::Tensor d = rows.to(at::kDouble);
-      const at::Tensor value =
-          (options.sawb_c1 * d.pow(2).mean(1).sqrt() - options.sawb_c2 * d.abs().mean(1)).contiguous();
       for (std::int64_t c = 0; c < channels; ++c)
-        clip[c] = std::min(value.data_ptr<double>()[c], maxima[c]);
+        clip[c] = std::min(options.sawb_c1 * std::sqrt(moments.mean_sq[c]) - options.sawb_c2 * moments.mean_abs[c],
+                           maxima[c]);
       break;
     }
     case Calibration::Percentile: {
