@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <qharness/vector_clones.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -103,9 +104,42 @@ inline float quantize_element(float v, float fa, float a, float u, int levels) {
   return out;
 }
 
-template <Format F>
-void quantize_elements(const float* in, float* dst, std::int64_t n, float fa, float a, int levels, int samples,
-                       std::uint64_t seed) {
+template <Format F, bool Add>
+[[gnu::always_inline]] inline void quantize_run_as(const float* in, float* dst, std::int64_t begin, std::int64_t end,
+                                                   float fa, float a, int levels, const Stream& st) {
+  for (std::int64_t i = begin; i < end; ++i) {
+    const float q = quantize_element<F>(in[i], fa, a, st.uniform(static_cast<std::uint32_t>(i)), levels);
+    if constexpr (Add) dst[i] += q;
+    else dst[i] = q;
+  }
+}
+
+// One sample's quantization of in[begin, end), written to dst or added to it. The element
+// loop, compiled for AVX2 and for the baseline (it is compute-bound: hash and selects).
+QHARNESS_VECTOR_CLONES void quantize_run(Format f, bool add, const float* in, float* dst, std::int64_t begin,
+                                         std::int64_t end, float fa, float a, int levels, const Stream& st) {
+  switch (f) {
+    case Format::Luq:
+      add ? quantize_run_as<Format::Luq, true>(in, dst, begin, end, fa, a, levels, st)
+          : quantize_run_as<Format::Luq, false>(in, dst, begin, end, fa, a, levels, st);
+      break;
+    case Format::Fp4Rdn:
+      add ? quantize_run_as<Format::Fp4Rdn, true>(in, dst, begin, end, fa, a, levels, st)
+          : quantize_run_as<Format::Fp4Rdn, false>(in, dst, begin, end, fa, a, levels, st);
+      break;
+    case Format::Fp4Sr:
+      add ? quantize_run_as<Format::Fp4Sr, true>(in, dst, begin, end, fa, a, levels, st)
+          : quantize_run_as<Format::Fp4Sr, false>(in, dst, begin, end, fa, a, levels, st);
+      break;
+    case Format::Int4Sr:
+      add ? quantize_run_as<Format::Int4Sr, true>(in, dst, begin, end, fa, a, levels, st)
+          : quantize_run_as<Format::Int4Sr, false>(in, dst, begin, end, fa, a, levels, st);
+      break;
+  }
+}
+
+void quantize_elements(Format f, const float* in, float* dst, std::int64_t n, float fa, float a, int levels,
+                       int samples, std::uint64_t seed) {
   if (n > std::int64_t(0xFFFFFFFFu))  // the stream's counter is 32 bits
     throw std::invalid_argument("gradient quantizer: tensors of more than 2^32 elements are not supported");
   std::vector<Stream> streams;
@@ -113,9 +147,7 @@ void quantize_elements(const float* in, float* dst, std::int64_t n, float fa, fl
   const float inv_samples = 1.0f / float(samples);
   at::parallel_for(0, n, 1 << 14, [&](std::int64_t begin, std::int64_t end) {
     if (samples == 1) {
-      const Stream st = streams[0];
-      for (std::int64_t i = begin; i < end; ++i)
-        dst[i] = quantize_element<F>(in[i], fa, a, st.uniform(static_cast<std::uint32_t>(i)), levels);
+      quantize_run(f, false, in, dst, begin, end, fa, a, levels, streams[0]);
       return;
     }
     // SMP: a pass per sample over a cache-resident chunk, then the mean.
@@ -123,9 +155,7 @@ void quantize_elements(const float* in, float* dst, std::int64_t n, float fa, fl
     for (std::int64_t c = begin; c < end; c += kChunk) {
       const std::int64_t c_end = std::min(end, c + kChunk);
       std::fill(dst + c, dst + c_end, 0.0f);
-      for (const Stream& st : streams)
-        for (std::int64_t i = c; i < c_end; ++i)
-          dst[i] += quantize_element<F>(in[i], fa, a, st.uniform(static_cast<std::uint32_t>(i)), levels);
+      for (const Stream& st : streams) quantize_run(f, true, in, dst, c, c_end, fa, a, levels, st);
       for (std::int64_t i = c; i < c_end; ++i) dst[i] *= inv_samples;
     }
   });
@@ -173,12 +203,7 @@ at::Tensor quantize(const at::Tensor& g, double alpha, const Options& o, std::ui
   const float* in = x.data_ptr<float>();
   float* dst = out.data_ptr<float>();
   const std::int64_t n = x.numel();
-  switch (o.format) {
-    case Format::Luq: quantize_elements<Format::Luq>(in, dst, n, fa, a, levels, o.samples, seed); break;
-    case Format::Fp4Rdn: quantize_elements<Format::Fp4Rdn>(in, dst, n, fa, a, levels, o.samples, seed); break;
-    case Format::Fp4Sr: quantize_elements<Format::Fp4Sr>(in, dst, n, fa, a, levels, o.samples, seed); break;
-    case Format::Int4Sr: quantize_elements<Format::Int4Sr>(in, dst, n, fa, a, levels, o.samples, seed); break;
-  }
+  quantize_elements(o.format, in, dst, n, fa, a, levels, o.samples, seed);
   return out.to(g.scalar_type());
 }
 

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <qharness/vector_clones.hpp>
 #include <boost/math/special_functions/erf.hpp>
 #include <boost/math/tools/minima.hpp>
 
@@ -59,44 +60,50 @@ struct RowMoments {
   std::vector<double> max, mean_sq, mean_abs;
 };
 
+// One chunk p[lo, hi) of a row: max, sum of squares, sum of |x|. Lane l sums the elements
+// l, l + 8, ... in order, whatever the vector width of the clone that runs (same result).
+QHARNESS_VECTOR_CLONES void moments_chunk(const float* p, std::int64_t lo, std::int64_t hi, bool is_signed,
+                                          double* max_out, double* sq_out, double* abs_out) {
+  constexpr int kLanes = 8;
+  float mx[kLanes];
+  double sq[kLanes] = {}, ab[kLanes] = {};
+  for (float& m : mx) m = is_signed ? 0.0f : -std::numeric_limits<float>::infinity();
+  std::int64_t i = lo;
+  for (; i + kLanes <= hi; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const float v = p[i + l], a = std::fabs(v), m = is_signed ? a : v;
+      mx[l] = m > mx[l] ? m : mx[l];
+      sq[l] += double(v) * double(v);
+      ab[l] += double(a);
+    }
+  for (; i < hi; ++i) {
+    const float v = p[i], a = std::fabs(v), m = is_signed ? a : v;
+    mx[0] = m > mx[0] ? m : mx[0];
+    sq[0] += double(v) * double(v);
+    ab[0] += double(a);
+  }
+  double m = mx[0], s2 = 0, s1 = 0;
+  for (int l = 0; l < kLanes; ++l) {
+    m = std::max(m, double(mx[l]));
+    s2 += sq[l];
+    s1 += ab[l];
+  }
+  *max_out = m;
+  *sq_out = s2;
+  *abs_out = s1;
+}
+
 RowMoments row_moments(const at::Tensor& rows, bool is_signed) {
   const at::Tensor r = rows.contiguous();
   const std::int64_t channels = r.size(0), k = r.size(1);
   constexpr std::int64_t kChunk = 1 << 15;
-  constexpr int kLanes = 8;
   const std::int64_t chunks = (k + kChunk - 1) / kChunk;
   std::vector<double> part_max(channels * chunks), part_sq(channels * chunks), part_abs(channels * chunks);
   const float* data = r.data_ptr<float>();
   at::parallel_for(0, channels * chunks, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t item = begin; item < end; ++item) {
       const std::int64_t c = item / chunks, lo = (item % chunks) * kChunk, hi = std::min(k, lo + kChunk);
-      const float* p = data + c * k;
-      float mx[kLanes];
-      double sq[kLanes] = {}, ab[kLanes] = {};
-      for (float& m : mx) m = is_signed ? 0.0f : -std::numeric_limits<float>::infinity();
-      std::int64_t i = lo;
-      for (; i + kLanes <= hi; i += kLanes)
-        for (int l = 0; l < kLanes; ++l) {
-          const float v = p[i + l], a = std::fabs(v), m = is_signed ? a : v;
-          mx[l] = m > mx[l] ? m : mx[l];
-          sq[l] += double(v) * double(v);
-          ab[l] += double(a);
-        }
-      for (; i < hi; ++i) {
-        const float v = p[i], a = std::fabs(v), m = is_signed ? a : v;
-        mx[0] = m > mx[0] ? m : mx[0];
-        sq[0] += double(v) * double(v);
-        ab[0] += double(a);
-      }
-      double m = mx[0], s2 = 0, s1 = 0;
-      for (int l = 0; l < kLanes; ++l) {
-        m = std::max(m, double(mx[l]));
-        s2 += sq[l];
-        s1 += ab[l];
-      }
-      part_max[item] = m;
-      part_sq[item] = s2;
-      part_abs[item] = s1;
+      moments_chunk(data + c * k, lo, hi, is_signed, &part_max[item], &part_sq[item], &part_abs[item]);
     }
   });
   RowMoments out;

@@ -4,6 +4,7 @@
 // this costs one forward (the kernel) and one fused select backward.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <qharness/vector_clones.hpp>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include "fake_quant.hpp"
@@ -18,6 +19,17 @@ struct Constants {
   FakeQuantSpec spec;
 };
 
+// grad where lo <= (x - offset) / scale <= hi, else 0, over [begin, end).
+QHARNESS_VECTOR_CLONES void straight_through_run(const float* xp, const float* gp, float* op, std::int64_t begin,
+                                                 std::int64_t end, float scale, bool has_offset, float offset,
+                                                 float lo, float hi) {
+  for (std::int64_t i = begin; i < end; ++i) {
+    const float shifted = has_offset ? xp[i] - offset : xp[i];
+    const float y = shifted / scale;
+    op[i] = (y >= lo) & (y <= hi) ? gp[i] : 0.0f;
+  }
+}
+
 // The backward for one scale (and offset) for the whole tensor, fused: one pass reading x and
 // the incoming gradient, where the ATen composition below makes five. Same float32 operations,
 // so the same mask.
@@ -29,11 +41,7 @@ at::Tensor straight_through_per_tensor(const at::Tensor& x, const at::Tensor& gr
   const float* gp = gc.data_ptr<float>();
   float* op = out.data_ptr<float>();
   at::parallel_for(0, xc.numel(), 1 << 14, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) {
-      const float shifted = has_offset ? xp[i] - offset : xp[i];
-      const float y = shifted / scale;
-      op[i] = (y >= lo) & (y <= hi) ? gp[i] : 0.0f;
-    }
+    straight_through_run(xp, gp, op, begin, end, scale, has_offset, offset, lo, hi);
   });
   return out.to(grad.scalar_type());
 }
