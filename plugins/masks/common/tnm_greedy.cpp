@@ -1,5 +1,7 @@
 #include "masks/common/tnm_greedy.hpp"
 
+#include <qharness/vector_clones.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -25,13 +27,11 @@ TnmGreedyBlockSolver::TnmGreedyBlockSolver(const NMSpec& spec)
 TnmGreedyBlockSolver::~TnmGreedyBlockSolver() = default;
 TnmGreedyBlockSolver::TnmGreedyBlockSolver(TnmGreedyBlockSolver&&) noexcept = default;
 
+namespace {
+
 // Small blocks: each entry's place is the number of entries that go before it (heavier, or as
 // heavy at a lower index), counted with comparisons that compile to vector compares, no branch.
-const std::uint16_t* TnmGreedyBlockSolver::rank_order(const float* a) {
-  const int mm = spec_.m * spec_.m;
-  std::uint32_t* key = radix_keys_.data();
-  std::uint16_t* idx = radix_order_.data();
-  for (int k = 0; k < mm; ++k) std::memcpy(&key[k], &a[k], sizeof key[k]);
+QHARNESS_VECTOR_CLONES void rank_order(const std::uint32_t* key, int mm, std::uint16_t* idx) {
   for (int k = 0; k < mm; ++k) {
     const std::uint32_t v = key[k];
     int before = 0;
@@ -39,8 +39,9 @@ const std::uint16_t* TnmGreedyBlockSolver::rank_order(const float* a) {
     for (int j = k + 1; j < mm; ++j) before += key[j] > v;
     idx[before] = static_cast<std::uint16_t>(k);
   }
-  return idx;
 }
+
+}  // namespace
 
 // The block's entries by decreasing |w|, ties at the lower row-major index first: a stable LSD
 // radix sort (8-bit digits) of the complemented magnitude bits (a non-negative float's bit
@@ -49,7 +50,12 @@ const std::uint16_t* TnmGreedyBlockSolver::rank_order(const float* a) {
 // predictor; digits on which all entries agree (common in the exponent byte) are skipped.
 const std::uint16_t* TnmGreedyBlockSolver::visit_order(const float* a) {
   const int mm = spec_.m * spec_.m;
-  if (mm <= kRankSortMax) return rank_order(a);
+  if (mm <= kRankSortMax) {
+    std::uint32_t* key = radix_keys_.data();
+    for (int k = 0; k < mm; ++k) std::memcpy(&key[k], &a[k], sizeof key[k]);
+    rank_order(key, mm, radix_order_.data());
+    return radix_order_.data();
+  }
   std::uint32_t* key = radix_keys_.data();
   std::uint32_t* key_tmp = key + mm;
   std::uint16_t* idx = radix_order_.data();

@@ -59,10 +59,9 @@ class TnmGreedyBlockSolver {
   const TnmGreedyStats& stats() const { return stats_; }
 
  private:
-  // Blocks up to this many entries are ordered by rank_order(), larger ones by a radix sort.
+  // Blocks up to this many entries are ordered by counting ranks, larger ones by a radix sort.
   static constexpr int kRankSortMax = 64;
   const std::uint16_t* visit_order(const float* block_abs);
-  const std::uint16_t* rank_order(const float* block_abs);
   void repair(const float* a, std::uint8_t* keep, int kept);
   // order: the block's entries by decreasing |w| (from visit_order). Uses the row/column counts.
   bool certified(const float* a, const std::uint8_t* keep, const std::uint16_t* order);
