@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -60,6 +61,8 @@ struct Cell {
     return s / double(values.size());
   }
   double std() const {  // sample standard deviation (n - 1)
+    // Equal values: exactly 0 (the mean's rounding would otherwise print "± 1.7e-14").
+    if (std::adjacent_find(values.begin(), values.end(), std::not_equal_to<>()) == values.end()) return 0.0;
     const double m = mean();
     double s = 0;
     for (double v : values) s += (v - m) * (v - m);
