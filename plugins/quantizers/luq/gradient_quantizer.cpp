@@ -114,27 +114,23 @@ template <Format F, bool Add>
   }
 }
 
+template <Format F>
+[[gnu::always_inline]] inline void quantize_run_format(bool add, const float* in, float* dst, std::int64_t begin,
+                                                       std::int64_t end, float fa, float a, int levels,
+                                                       const Stream& st) {
+  if (add) quantize_run_as<F, true>(in, dst, begin, end, fa, a, levels, st);
+  else quantize_run_as<F, false>(in, dst, begin, end, fa, a, levels, st);
+}
+
 // One sample's quantization of in[begin, end), written to dst or added to it. The element
 // loop, compiled for AVX2 and for the baseline (it is compute-bound: hash and selects).
 QHARNESS_VECTOR_CLONES void quantize_run(Format f, bool add, const float* in, float* dst, std::int64_t begin,
                                          std::int64_t end, float fa, float a, int levels, const Stream& st) {
   switch (f) {
-    case Format::Luq:
-      add ? quantize_run_as<Format::Luq, true>(in, dst, begin, end, fa, a, levels, st)
-          : quantize_run_as<Format::Luq, false>(in, dst, begin, end, fa, a, levels, st);
-      break;
-    case Format::Fp4Rdn:
-      add ? quantize_run_as<Format::Fp4Rdn, true>(in, dst, begin, end, fa, a, levels, st)
-          : quantize_run_as<Format::Fp4Rdn, false>(in, dst, begin, end, fa, a, levels, st);
-      break;
-    case Format::Fp4Sr:
-      add ? quantize_run_as<Format::Fp4Sr, true>(in, dst, begin, end, fa, a, levels, st)
-          : quantize_run_as<Format::Fp4Sr, false>(in, dst, begin, end, fa, a, levels, st);
-      break;
-    case Format::Int4Sr:
-      add ? quantize_run_as<Format::Int4Sr, true>(in, dst, begin, end, fa, a, levels, st)
-          : quantize_run_as<Format::Int4Sr, false>(in, dst, begin, end, fa, a, levels, st);
-      break;
+    case Format::Luq: return quantize_run_format<Format::Luq>(add, in, dst, begin, end, fa, a, levels, st);
+    case Format::Fp4Rdn: return quantize_run_format<Format::Fp4Rdn>(add, in, dst, begin, end, fa, a, levels, st);
+    case Format::Fp4Sr: return quantize_run_format<Format::Fp4Sr>(add, in, dst, begin, end, fa, a, levels, st);
+    case Format::Int4Sr: return quantize_run_format<Format::Int4Sr>(add, in, dst, begin, end, fa, a, levels, st);
   }
 }
 
