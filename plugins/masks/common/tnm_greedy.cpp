@@ -43,11 +43,12 @@ QHARNESS_VECTOR_CLONES void rank_order(const std::uint32_t* key, int mm, std::ui
 
 }  // namespace
 
-// The block's entries by decreasing |w|, ties at the lower row-major index first: a stable LSD
-// radix sort (8-bit digits) of the complemented magnitude bits (a non-negative float's bit
-// pattern orders like its value, so ~bits ascending is |w| descending). Branch-free, unlike a
-// comparison sort, whose every comparison of random weights is a coin flip for the branch
-// predictor; digits on which all entries agree (common in the exponent byte) are skipped.
+// The block's entries by decreasing |w|, ties at the lower row-major index first, without the
+// branches of a comparison sort (every comparison of random weights is a coin flip for the
+// branch predictor). A non-negative float's bit pattern orders like its value, so both paths
+// work on the bits: up to kRankSortMax entries rank_order() counts ranks; above, a stable LSD
+// radix sort (8-bit digits) of the complemented bits (~bits ascending is |w| descending),
+// skipping digits on which all entries agree (common in the exponent byte).
 const std::uint16_t* TnmGreedyBlockSolver::visit_order(const float* a) {
   const int mm = spec_.m * spec_.m;
   if (mm <= kRankSortMax) {
