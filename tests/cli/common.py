@@ -43,6 +43,19 @@ def qharness(args, cwd, env=None, timeout=300):
                           text=True, timeout=timeout)
 
 
+def tiny_lenet5_train(data, epochs):
+    """A train experiment for a tiny lenet5 checkpoint (name tiny-lenet5, 2 threads, lr 0.05):
+    `data` is the test's `data: {...}` line, shared with the experiments that load it."""
+    return f"""\
+name: tiny-lenet5
+task: train
+threads: 2
+{data}
+model: {{arch: lenet5}}
+train: {{epochs: {epochs}, lr: 0.05}}
+"""
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:

@@ -12,18 +12,11 @@ import h5py
 import matplotlib.image as mpimg
 import numpy as np
 
-from common import SOURCE_DIR, CliTestCase, qharness, write
+from common import SOURCE_DIR, CliTestCase, qharness, tiny_lenet5_train, write
 
 DATA = "data: {dataset: synthetic, batch_size: 32, synthetic: {train_size: 128, test_size: 64}, calibration: {size: 64}}"
 
-TRAIN = f"""\
-name: tiny-lenet5
-task: train
-threads: 2
-{DATA}
-model: {{arch: lenet5}}
-train: {{epochs: 1, lr: 0.05}}
-"""
+TRAIN = tiny_lenet5_train(DATA, epochs=1)
 
 COMMON = f"""\
 threads: 2

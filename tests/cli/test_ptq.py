@@ -8,18 +8,11 @@ import unittest
 import h5py
 import numpy as np
 
-from common import CliTestCase, qharness, write
+from common import CliTestCase, qharness, tiny_lenet5_train, write
 
 DATA = "data: {dataset: synthetic, batch_size: 32, synthetic: {train_size: 256, test_size: 128}, calibration: {size: 128}}"
 
-TRAIN = f"""\
-name: tiny-lenet5
-task: train
-threads: 2
-{DATA}
-model: {{arch: lenet5}}
-train: {{epochs: 5, lr: 0.05}}
-"""
+TRAIN = tiny_lenet5_train(DATA, epochs=5)
 
 PTQ = f"""\
 name: ptq
