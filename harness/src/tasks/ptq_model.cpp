@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "data/batches.hpp"
@@ -67,10 +68,13 @@ PstarInit PtqModel::init_lp_pstar(const std::vector<double>& spec) {
   for (double p : r.grid) {
     calibrator->calibrate("lp", p);
     r.grid_loss.push_back(calib_loss());
-    std::cerr << "  p = " << p << ": calibration loss " << r.grid_loss.back() << "\n";
   }
   r.p_star = parabola_vertex_p(r.grid, r.grid_loss);
   calibrator->calibrate("lp", r.p_star);
+  // One line per trial: the whole grid is in the trial's series p_grid_loss.
+  const auto best = std::min_element(r.grid_loss.begin(), r.grid_loss.end()) - r.grid_loss.begin();
+  std::cerr << "  lp-pstar: p* = " << r.p_star << " (" << r.grid.size() << " grid points, lowest calibration loss "
+            << r.grid_loss[best] << " at p = " << r.grid[best] << ")\n";
   return r;
 }
 
