@@ -2,7 +2,7 @@
 // tnm-exhaustive (exact, m = 4), plus 1-D nm for reference, on random (Gaussian) and
 // heavy-tailed (Student t, 2 degrees of freedom) weights.
 //
-//   full run (README, "N:M masks"):  qharness_bench_masks [--threads T] [benchmark flags]
+//   full run (docs/performance.md):  qharness_bench_masks [--threads T] [benchmark flags]
 //     2:4 and 4:8 on 25M weights (a 5000 x 5000 matrix), 8:16 on one 8192 x 8192 matrix,
 //     and tnm-mcf's NetworkSimplex pivot rules on 4:8, 2000 x 2000.
 //   ctest:                           qharness_bench_masks --smoke

@@ -2,7 +2,7 @@
 // weights and activations with fixed clips, every layer quantized but the network's input,
 // no grad, eval mode: what LAPQ's optimizer calls) against one FP32 forward + loss of the same
 // 512-image batch, 2 threads, lenet5 (Fashion-MNIST shape) and resnet20 (CIFAR-10 shape).
-// The ratio W4A4 / FP32 is the README's number (target <= 1.3):
+// The ratio W4A4 / FP32 is docs/performance.md's number (target <= 1.3):
 //   build/bin/qharness_bench_ptq_eval --benchmark_min_time=2
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

@@ -1,6 +1,6 @@
 // One training step of lenet5 and resnet20 on a Fashion-MNIST-shaped batch: FP32, and 4-bit
 // (SAWB INT4 weights and activations, luq FP4 neural gradients, first and last layer FP32), and
-// 4-bit with SMP 2, side by side in one run. The ratio 4-bit / FP32 is the README's number.
+// 4-bit with SMP 2, side by side in one run. The ratio 4-bit / FP32 is docs/performance.md's.
 //   build/bin/qharness_bench_quant_train [--threads T] --benchmark_min_time=2
 //   (T: torch threads, default all cores)
 #include <ATen/ATen.h>

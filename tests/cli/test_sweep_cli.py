@@ -1,5 +1,5 @@
 """Sweeps from the file and the command line, trial ids, failure handling, resume/--force,
-the HDF5 layout of DESIGN.md and `qharness report`."""
+the HDF5 layout of docs/design.md and `qharness report`."""
 import os
 import re
 import unittest

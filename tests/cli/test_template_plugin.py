@@ -1,4 +1,4 @@
-"""Adding a plugin, as the README's "Write a plugin" says: install qharness, copy the template
+"""Adding a plugin, as docs/plugins.md says: install qharness, copy the template
 quantizer, rename it, build it OUT OF TREE against the installed CMake package, put it on
 $QHARNESS_PLUGIN_PATH, and use it in a run."""
 import os

@@ -4,8 +4,8 @@
 // A plugin declares its options as ParamSpecs (name, type, default, one-line doc). The driver
 // validates the YAML block that selects the plugin against them before any trial runs
 // (unknown key, wrong type, value outside `choices`), fills in the defaults and hands the
-// plugin a Params with every declared key present. The declarations also feed the README's
-// YAML reference and `qharness plugins --verbose`.
+// plugin a Params with every declared key present. The declarations also feed
+// docs/yaml-reference.md and `qharness plugins --verbose`.
 #include <cstdint>
 #include <map>
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-// The schema of a whole experiment file: the top-level keys of DESIGN.md, the shared blocks,
+// The schema of a whole experiment file: the top-level keys (docs/design.md), the shared blocks,
 // and the block of every built-in task.
 #include <vector>
 

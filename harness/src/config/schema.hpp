@@ -1,8 +1,8 @@
 #pragma once
 // The schema of the experiment YAML: every key, its type, default, allowed values and a
 // one-line doc. One schema serves three purposes: validating what the user wrote (before any
-// trial runs), filling in defaults to make the resolved config, and generating the README's
-// YAML reference (`qharness schema --markdown`), so that the docs cannot drift from the code.
+// trial runs), filling in defaults to make the resolved config, and generating
+// docs/yaml-reference.md (`qharness schema --markdown`), so that the docs cannot drift from the code.
 #include <yaml-cpp/yaml.h>
 
 #include <functional>

@@ -39,7 +39,7 @@ struct ReportTableSpec {
   double scale = 1.0;                     // values are multiplied by it (100: fractions as %)
 };
 
-// The schema of `report:` (documented in the README's YAML reference).
+// The schema of `report:` (documented in docs/yaml-reference.md).
 SchemaNode report_schema();
 
 // Parses "label=key.path" / "key.path" (a row or column key).

@@ -1,7 +1,7 @@
 #pragma once
 // The HDF5 results store: trial files, shard files and the experiment file
 // (results/<name>/<name>.h5). The layout is a contract with users who open the files with
-// h5py; it is described in DESIGN.md ("Results") and, field by field, in h5_store.cpp.
+// h5py; it is described in docs/design.md ("Results") and, field by field, in h5_store.cpp.
 //
 // Errors: malformed input records throw std::invalid_argument before anything touches the
 // disk; every other failure (I/O, HDF5, a file that is not a qharness results file) throws

@@ -1,6 +1,6 @@
 #pragma once
 // One trial's results in memory, as a task fills them in and as the HDF5 layer writes them
-// (results/<name>/<name>.h5, layout in DESIGN.md and the README's "Results" section).
+// (results/<name>/<name>.h5, layout in docs/design.md, "Results").
 #include <cstdint>
 #include <map>
 #include <string>

@@ -119,7 +119,7 @@ void run_hessian(TrialContext& ctx) {
 }
 
 SchemaNode hessian_schema() {
-  SchemaNode s = SchemaNode::map("hessian: the Hessian of the calibration loss over clipping values (README, \"Loss landscape\")");
+  SchemaNode s = SchemaNode::map("hessian: the Hessian of the calibration loss over clipping values (docs/studies/landscape.md)");
   s.add("params", SchemaNode::one_of({"activations", "weights", "both"}, "activations",
                                      "which clips are the variables: activation clips, weight clips, or both"));
   SchemaNode layers = SchemaNode::leaf(ParamType::StringList, YAML::Load("[all]"),

@@ -101,7 +101,7 @@ void run_landscape(TrialContext& ctx) {
 }
 
 SchemaNode landscape_schema() {
-  SchemaNode s = SchemaNode::map("landscape: the calibration loss on a grid over two layers' clips (README, \"Loss landscape\")");
+  SchemaNode s = SchemaNode::map("landscape: the calibration loss on a grid over two layers' clips (docs/studies/landscape.md)");
   SchemaNode layers = SchemaNode::leaf(ParamType::StringList, YAML::Load("[first-quantized, second-quantized]"),
                                        "the two layers [a, b]: names or first-quantized, second-quantized, last-quantized");
   layers.check = [](const YAML::Node& v) -> std::string {

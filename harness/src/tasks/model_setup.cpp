@@ -81,7 +81,7 @@ std::string cached_training_checkpoint(const std::string& file, const std::strin
 SchemaNode model_schema() {
   SchemaNode m = SchemaNode::map("the network and where its weights come from");
   m.task_block = true;
-  m.add("arch", SchemaNode::one_of(arch_names(), "lenet5", "architecture (README, \"Models\")"));
+  m.add("arch", SchemaNode::one_of(arch_names(), "lenet5", "architecture (docs/data-models.md)"));
   SchemaNode ckpt = SchemaNode::map("weights: {train: FILE.yaml} (trained once, cached by its config hash) or "
                                     "{path: FILE.pt}; neither = seeded initialization");
   SchemaNode train = SchemaNode::leaf(ParamType::String, YAML::Node(""),

@@ -27,7 +27,7 @@ class TrialContext {
   // checkpoints/ subfolder.
   const std::string& results_root() const { return results_root_; }
 
-  // What the trial produced (DESIGN.md, "Results"). Names are unique within each group.
+  // What the trial produced (docs/design.md, "Results"). Names are unique within each group.
   void metric(const std::string& name, double value);
   void series(const std::string& name, std::vector<double> values);
   void array(const std::string& name, NdArray array);

@@ -17,7 +17,7 @@
 
 namespace qharness {
 
-// The `train:` block (DESIGN.md). Defaults are the usual CIFAR recipe.
+// The `train:` block (docs/yaml-reference.md). Defaults are the usual CIFAR recipe.
 struct TrainOptions {
   std::int64_t epochs = 10;
   std::string optimizer = "sgd";    // sgd (with momentum) | adam

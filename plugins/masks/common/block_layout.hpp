@@ -1,5 +1,5 @@
 #pragma once
-// Where the N:M groups and the transposable M x M blocks of a weight lie (DESIGN.md, "Plugins").
+// Where the N:M groups and the transposable M x M blocks of a weight lie (docs/studies/masks.md, "Block layout").
 //
 // A weight is [out, in, k...] (Linear [out, in]; Conv2d [out, in, kh, kw]; any trailing
 // kernel dims). At each kernel position p it is an out x in matrix W_p whose rows are output

@@ -1,6 +1,6 @@
 // A minimal quantizer plugin: symmetric uniform quantization with max|x| ("min-max") clipping,
 // round-to-nearest or stochastic rounding, straight-through backward. Copy this folder to
-// start your own quantizer; the README's "Write a plugin" walks through it.
+// start your own quantizer; docs/plugins.md walks through it.
 #include <ATen/ATen.h>
 #include <qharness/plugin.hpp>
 
