@@ -108,15 +108,23 @@ class Ptq(CliTestCase):
         self.assertTrue(np.array_equal(again["clip"], lapq["clip"], equal_nan=True))
 
     def test_lapq_at_w4a4_with_ceres_analytic_gradient(self):
+        # The start is the L1 clip (p_grid [1, 1, 1]): at 4 bits it clips hard, the loss is about
+        # 2.4x lp-pstar's, and the clip gradient is dominated by the clipped values, whose
+        # straight-through derivative is exact. From lp-pstar's start the straight-through
+        # direction is a descent direction on some checkpoints and not on others (which depends
+        # on the ATen kernels and thread count that trained it: issue 17), and then Ceres' line
+        # search fails at x0 (tests/unit/test_ceres_optimizer.cpp pins how that is reported).
         write(os.path.join(self.tmp, "train.yaml"), TRAIN)
         write(os.path.join(self.tmp, "ptq.yaml"), PTQ)
-        self.run_ptq(os.path.join(self.tmp, "c"), "ptq.method=lapq", "quant.weights.bits=4", "quant.activations.bits=4",
-                     "ptq.optimizer.name=ceres", "ptq.optimizer.gradient=analytic", "ptq.optimizer.maxiter=5")
+        p = self.run_ptq(os.path.join(self.tmp, "c"), "ptq.method=lapq", "quant.weights.bits=4", "quant.activations.bits=4",
+                         "ptq.p_grid=[1.0,1.0,1]", "ptq.optimizer.name=ceres", "ptq.optimizer.gradient=analytic",
+                         "ptq.optimizer.maxiter=5")
         r = only(os.path.join(self.tmp, "c/ptq/ptq.h5"))
         self.assertGreater(r["metrics"]["evals"], 1)
         self.assertEqual(len(r["series"]["loss_trace"]), r["metrics"]["evals"])
-        # At 4 bits the search has room: it lowers the calibration loss.
-        self.assertLess(r["metrics"]["calib_loss"], r["metrics"]["calib_loss_init"])
+        # The gradient leads downhill: the search lowers the calibration loss by more than 40%
+        # (57-60% measured with ATEN_CPU_CAPABILITY default/avx2/avx512 x 1/2 threads).
+        self.assertLess(r["metrics"]["calib_loss"], 0.6 * r["metrics"]["calib_loss_init"], p.stderr)
 
     def test_lapq_default_optimizer_is_powell_with_two_iterations(self):
         write(os.path.join(self.tmp, "train.yaml"), TRAIN)

@@ -33,7 +33,9 @@ TEST(Ceres, Rosenbrock2DNumericGradient) {
   EXPECT_NEAR(result.x[0], 1.0, 1e-3);
   EXPECT_NEAR(result.x[1], 1.0, 2e-3);
   EXPECT_LT(result.f, 1e-6);
-  EXPECT_TRUE(result.converged) << result.message;
+  // Central differences end at their precision limit: a line search that finds no lower f.
+  EXPECT_FALSE(result.converged) << result.message;
+  EXPECT_EQ(result.message.rfind("stalled: the line search found no lower f", 0), 0u) << result.message;
   EXPECT_EQ(result.f, recorder.lowest_value());
 }
 
@@ -127,6 +129,26 @@ TEST(Ceres, ObjectiveExceptionsPassThroughUnchanged) {
   };
   EXPECT_THROW(optimizer.minimize(objective, {-1.2, 1.0}, {}), std::domain_error);
   EXPECT_EQ(calls, 12);  // nothing evaluated after the failure
+}
+
+// A gradient that is not f's derivative (LAPQ's straight-through clip gradient can be one):
+// along its descent direction f rises at every step, Ceres' Wolfe line search shrinks the
+// bracket until it gives up and Ceres takes a zero step, which it calls "Parameter tolerance
+// reached" (CONVERGENCE). The plugin must say that the line search failed instead.
+TEST(Ceres, FailedLineSearchIsReportedNotCalledConvergence) {
+  CeresOptimizer optimizer = make(CeresOptimizer::Gradient::Analytic);
+  auto f = [](const Vector& x) { return (x[0] - 1.0) * (x[0] - 1.0) + (x[1] + 2.0) * (x[1] + 2.0); };
+  Objective objective;
+  objective.value = f;
+  objective.value_and_gradient = [&](const Vector& x, Vector& g) {
+    g = {-2.0 * (x[0] - 1.0), -2.0 * (x[1] + 2.0)};  // the true gradient's opposite
+    return f(x);
+  };
+  const OptimizerResult result = optimizer.minimize(objective, {0.0, 0.0}, {});
+  EXPECT_FALSE(result.converged) << result.message;
+  EXPECT_EQ(result.message.rfind("failed: the line search found no f below f(x0)", 0), 0u) << result.message;
+  EXPECT_EQ(result.x, (Vector{0.0, 0.0}));   // the start: no evaluated point was lower
+  EXPECT_EQ(result.f, 5.0);
 }
 
 TEST(Ceres, Deterministic) {

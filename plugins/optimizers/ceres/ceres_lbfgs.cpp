@@ -134,6 +134,14 @@ class AbortOnError : public ceres::IterationCallback {
   const std::exception_ptr& error_;
 };
 
+// The iteration whose line search returned a zero step (Ceres' sign of a failed Wolfe search
+// that it does not report as a failure), or null.
+const ceres::IterationSummary* zero_step(const ceres::GradientProblemSolver::Summary& summary) {
+  for (std::size_t i = 1; i < summary.iterations.size(); ++i)
+    if (summary.iterations[i].step_size == 0.0) return &summary.iterations[i];
+  return nullptr;
+}
+
 void check(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument("ceres: " + what);
 }
@@ -225,13 +233,30 @@ OptimizerResult CeresOptimizer::minimize(const Objective& objective, const std::
 
   OptimizerResult result;
   result.iterations = static_cast<std::int64_t>(summary.iterations.empty() ? 0 : summary.iterations.size() - 1);
-  result.converged = summary.termination_type == ceres::CONVERGENCE;
-  switch (summary.termination_type) {
-    case ceres::CONVERGENCE: result.message = "converged: "; break;
-    case ceres::NO_CONVERGENCE: result.message = "maxiter: "; break;
-    default: result.message = "failed: "; break;
+  if (const ceres::IterationSummary* stalled = zero_step(summary)) {
+    // Ceres' Wolfe search gave up (its bracket shrank below the tolerance without a lower f)
+    // and returned step 0, which its minimizer then reports as "Parameter tolerance reached",
+    // i.e. CONVERGENCE. No tolerance was met by the iterates: the gradient promised a descent
+    // that f did not show.
+    result.converged = false;
+    const std::string tried = optimizer_common::count_of(stalled->line_search_function_evaluations, "trial step");
+    if (stalled->iteration == 1)
+      result.message = "failed: the line search found no f below f(x0) along the gradient's descent direction (" +
+                       tried + "): the gradient disagrees with f at x0 (is it f's derivative, or a "
+                       "straight-through estimate?); the result is x0";
+    else
+      result.message = "stalled: the line search found no lower f in iteration " + std::to_string(stalled->iteration) +
+                       " (" + tried + "): the gradient's precision limit (numeric gradient near a minimum) or "
+                       "a gradient that is not f's derivative";
+  } else {
+    result.converged = summary.termination_type == ceres::CONVERGENCE;
+    switch (summary.termination_type) {
+      case ceres::CONVERGENCE: result.message = "converged: "; break;
+      case ceres::NO_CONVERGENCE: result.message = "maxiter: "; break;
+      default: result.message = "failed: "; break;
+    }
+    result.message += summary.message;
   }
-  result.message += summary.message;
   if (!tracked.any()) {  // Ceres gave up before evaluating anything (cannot happen with n >= 1)
     result.x = box.clamp(x0);
     result.f = objective.value(result.x);

@@ -20,6 +20,13 @@
 //
 // The result is the best point evaluated (including finite-difference points), so it is never
 // worse than x0. Deterministic: same options, objective and x0 -> same bits.
+//
+// A failed line search. When f rises at every step the Wolfe search tries along the
+// gradient's descent direction, Ceres returns a zero step and reports "Parameter tolerance
+// reached" as CONVERGENCE. Here that is `converged = false` with the message "failed: ..."
+// (in the first iteration: the result is x0) or "stalled: ..." (later). It happens with a
+// gradient that is not f's derivative (LAPQ's straight-through clip gradient, where f is
+// piecewise smooth with jumps) and at a numeric gradient's precision limit near a minimum.
 #include <cstdint>
 #include <string>
 #include <vector>
