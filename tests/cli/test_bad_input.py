@@ -37,6 +37,24 @@ class BadInput(CliTestCase):
         # Every loaded optimizer is listed (more than powell once other plugins are built).
         self.assertRegex(err, r"known optimizer plugins: [^()]*\bpowell\b")
 
+    def test_bad_plugin_option_names_where_the_key_and_what_is_allowed(self):
+        # Every plugin option is validated like a built-in key: exit 2, file:line or the command
+        # line, the key, the allowed type or range (it was "error: stoll", exit 1).
+        base = GOOD + "  optimizer: {name: powell, maxiter: 5}\nquant:\n  weights: {quantizer: uniform, bits: %s}\n"
+        for bits, why in (("four", "expected an int, got 'four'"), ("0", "must be in [1, 32], got 0"),
+                          ("100", "must be in [1, 32], got 100"), ("4.0", "expected an int, got '4.0'")):
+            err = self.run_bad(base % bits)
+            self.assertIn("exp.yaml:7:33: quant.weights.bits: " + why, err)
+        for override, why in (("quant.weights.percentile=200", "quant.weights.percentile: must be in [1e-09, 100], got 200"),
+                              ("selftest.optimizer.maxiter=0", "selftest.optimizer.maxiter: must be >= 1, got 0"),
+                              ("selftest.optimizer.maxiter=2,x", "selftest.optimizer.maxiter: expected an int, got 'x'")):
+            err = self.run_bad(base % 4, override)
+            self.assertIn(f"error: command line '{override}': {why}", err)
+        # An option the file gives for another plugin than the command line chooses.
+        err = self.run_bad(base % 4, "selftest.optimizer.name=nlopt-bobyqa")
+        self.assertIn("exp.yaml:5:29: unknown key 'selftest.optimizer.maxiter' of optimizer 'nlopt-bobyqa' "
+                      "(chosen at command line 'selftest.optimizer.name=nlopt-bobyqa')", err)
+
     def test_unknown_task_lists_the_known_ones(self):
         err = self.run_bad("name: bad\ntask: selftests\n")
         self.assertIn("'selftests' is not one of", err)

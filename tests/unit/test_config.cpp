@@ -5,6 +5,7 @@
 
 #include <boost/filesystem.hpp>
 #include <fstream>
+#include <functional>
 
 #include "config/experiment_schema.hpp"
 #include "config/raw_config.hpp"
@@ -32,21 +33,30 @@ class FakeCatalog : public PluginCatalog {
     optimizer_.name = "powell";
     optimizer_.params = {{"maxiter", ParamType::Int, std::int64_t{1000}, "iterations", {}, false},
                          {"xtol", ParamType::Double, 1e-4, "tolerance", {}, false}};
+    // One option of every type, with ranges.
+    typed_.name = "typed";
+    typed_.params = {{"maxiter", ParamType::Int, std::int64_t{1000}, "iterations", {}, false},
+                 {"bits", ParamType::Int, std::int64_t{4}, "a bounded int", {}, false, 1.0, 32.0},
+                 {"percentile", ParamType::Double, 99.0, "a bounded float", {}, false, 1e-9, 100.0},
+                 {"flag", ParamType::Bool, false, "a bool", {}, false},
+                 {"steps", ParamType::IntList, std::vector<std::int64_t>{1}, "ints", {}, false, 0.0, std::nullopt},
+                 {"ps", ParamType::DoubleList, std::vector<double>{2.0}, "floats", {}, false, 1.0, std::nullopt}};
     quantizer_.name = "template";
   }
   const PluginInfo* find(PluginKind kind, const std::string& name) const override {
     if (kind == PluginKind::Optimizer && name == optimizer_.name) return &optimizer_;
+    if (kind == PluginKind::Optimizer && name == typed_.name) return &typed_;
     if (kind == PluginKind::Quantizer && name == quantizer_.name) return &quantizer_;
     return nullptr;
   }
   std::vector<std::string> names(PluginKind kind) const override {
-    if (kind == PluginKind::Optimizer) return {"powell"};
+    if (kind == PluginKind::Optimizer) return {"powell", "typed"};
     if (kind == PluginKind::Quantizer) return {"template"};
     return {};
   }
 
  private:
-  PluginInfo optimizer_, quantizer_;
+  PluginInfo optimizer_, typed_, quantizer_;
 };
 
 struct Resolved {
@@ -122,6 +132,59 @@ TEST(Overrides, ValuesAxesAndReplacedAxes) {
   EXPECT_EQ(raw.root["sweep"]["grid"]["seed"].size(), 3u);
   EXPECT_EQ(raw.origin_of("selftest.dim").file, "command line 'selftest.dim=7'");
   EXPECT_THROW(apply_overrides(raw, {"noequals"}), ConfigError);
+}
+
+std::string config_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no ConfigError";
+}
+
+// Keys of the sweep block are set, never swept; an axis name keeps its dots.
+TEST(Overrides, SweepKeysAreSetNotSwept) {
+  RawConfig raw = load_experiment(write_file("ovs.yaml", "name: x\ntask: selftest\nsweep:\n  grid:\n    selftest.dim: [2, 3]\n"));
+  apply_overrides(raw, {"sweep.seeds=0,1,2", "sweep.grid.selftest.size=[8,16]"});
+  EXPECT_EQ(raw.root["sweep"]["seeds"].size(), 3u);
+  EXPECT_EQ(raw.root["sweep"]["grid"]["selftest.size"].size(), 2u);
+  EXPECT_EQ(raw.root["sweep"]["grid"]["selftest.dim"].size(), 2u);
+  EXPECT_EQ(expand_sweep(raw).size(), 12u);
+  EXPECT_EQ(raw.origin_of("sweep.grid.selftest.size").file, "command line 'sweep.grid.selftest.size=[8,16]'");
+  apply_overrides(raw, {"sweep.grid.selftest.size=[]"});
+  EXPECT_NE(config_error([&] { expand_sweep(raw); })
+                .find("command line 'sweep.grid.selftest.size=[]': sweep.grid.selftest.size: expected a non-empty list"),
+            std::string::npos);
+}
+
+// An override that cannot be applied, or that breaks a sweep axis of the file, names both.
+TEST(Overrides, ConflictsNameTheCommandLine) {
+  RawConfig raw = load_experiment(write_file("ovc.yaml", "name: x\ntask: selftest\nsweep:\n  grid:\n    selftest.dim: [2, 3]\n"));
+  EXPECT_EQ(config_error([&] { apply_overrides(raw, {"name.first=a"}); }),
+            "command line 'name.first=a': cannot set 'name.first': 'name' is not a mapping");
+  apply_overrides(raw, {"selftest=5"});
+  const std::string e = config_error([&] { expand_sweep(raw); });
+  EXPECT_NE(e.find("ovc.yaml:5:5: sweep axis 'selftest.dim': cannot set 'selftest.dim': 'selftest' is not a mapping "
+                   "(it is set at command line 'selftest=5')"),
+            std::string::npos)
+      << e;
+}
+
+// An option of another plugin names where the plugin was chosen when that was elsewhere.
+TEST(Resolve, OptionOfAnotherPluginNamesWhereThePluginWasChosen) {
+  RawConfig raw = load_experiment(write_file("ovp.yaml", "name: x\ntask: selftest\nselftest:\n  optimizer: {name: typed, bits: 3}\n"));
+  apply_overrides(raw, {"selftest.optimizer.name=powell"});
+  auto points = expand_sweep(raw);
+  std::vector<std::string> errors, notes;
+  FakeCatalog catalog;
+  resolve_config(points.at(0).tree, experiment_schema(all_tasks()), {"selftest"}, catalog,
+                 [&](const std::string& p) { return raw.origin_of(p); }, errors, notes);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("ovp.yaml:4:28: unknown key 'selftest.optimizer.bits' of optimizer 'powell' (chosen at "
+                           "command line 'selftest.optimizer.name=powell')"),
+            std::string::npos)
+      << errors[0];
 }
 
 TEST(Sweep, GridZipSeedsOrder) {
@@ -216,7 +279,7 @@ TEST(Resolve, MissingRequiredKey) {
 TEST(Resolve, UnknownPluginListsKnownOnes) {
   Resolved r = resolve_text("name: x\ntask: selftest\nselftest:\n  optimizer: {name: powel}\n");
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_NE(r.errors[0].find("unknown optimizer plugin 'powel' (did you mean 'powell'?); known optimizer plugins: powell"),
+  EXPECT_NE(r.errors[0].find("unknown optimizer plugin 'powel' (did you mean 'powell'?); known optimizer plugins: powell, typed"),
             std::string::npos)
       << r.errors[0];
 }
@@ -227,6 +290,37 @@ TEST(Resolve, UnknownPluginOptionSuggestsTheRightOne) {
   EXPECT_NE(r.errors[0].find("unknown key 'selftest.optimizer.maxiters' of optimizer 'powell' (did you mean 'maxiter'?)"),
             std::string::npos)
       << r.errors[0];
+}
+
+// A plugin option is validated like every other key: one error naming the line, the key and
+// what is allowed; never an exception out of the resolver (issue 17: `bits: four` gave
+// "error: stoll", exit 1).
+TEST(Resolve, EveryBadPluginOptionIsOneErrorWithLineKeyAndAllowedValues) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"bits: four", "selftest.optimizer.bits: expected an int, got 'four'"},
+      {"bits: 4.0", "selftest.optimizer.bits: expected an int, got '4.0'"},
+      {"bits: 0", "selftest.optimizer.bits: must be in [1, 32], got 0"},
+      {"bits: 100", "selftest.optimizer.bits: must be in [1, 32], got 100"},
+      {"bits: [4]", "selftest.optimizer.bits: expected an int, got a list"},
+      {"bits: 99999999999999999999", "selftest.optimizer.bits: expected an int, got '99999999999999999999'"},
+      {"percentile: 200", "selftest.optimizer.percentile: must be in [1e-09, 100], got 200"},
+      {"percentile: lots", "selftest.optimizer.percentile: expected a float, got 'lots'"},
+      {"percentile: .nan", "selftest.optimizer.percentile: expected a float, got '.nan'"},
+      {"maxiter: {a: 1}", "selftest.optimizer.maxiter: expected an int, got a mapping"},
+      {"flag: maybe", "selftest.optimizer.flag: expected true or false, got 'maybe'"},
+      {"steps: [1, x]", "selftest.optimizer.steps: list element: expected an int, got 'x'"},
+      {"steps: [1, -1]", "selftest.optimizer.steps: must be >= 0, got -1"},
+      {"ps: [2, 0.5]", "selftest.optimizer.ps: must be >= 1, got 0.5"},
+  };
+  for (const auto& [option, expected] : cases) {
+    Resolved r;
+    ASSERT_NO_THROW(r = resolve_text("name: x\ntask: selftest\nselftest:\n  optimizer:\n    name: typed\n    " +
+                                     option + "\n"))
+        << option;
+    ASSERT_EQ(r.errors.size(), 1u) << option << "\n" << all_errors(r);
+    EXPECT_NE(r.errors[0].find("resolve.yaml:6:"), std::string::npos) << r.errors[0];
+    EXPECT_NE(r.errors[0].find(expected), std::string::npos) << r.errors[0];
+  }
 }
 
 TEST(TrialId, StableAndOnlyResultRelevantKeysCount) {

@@ -176,6 +176,16 @@ YAML::Node parse_override_value(const std::string& text, const std::string& over
   }
 }
 
+void set_override(RawConfig& config, const std::string& key, const YAML::Node& value, const std::string& ov) {
+  try {
+    set_path(config.root, key, value);
+  } catch (const ConfigError& e) {
+    throw ConfigError("command line '" + ov + "': " + e.what());
+  }
+  erase_origins_under(config.origins, key);
+  config.origins[key] = Origin{"command line '" + ov + "'", 0, 0};
+}
+
 }  // namespace
 
 Origin RawConfig::origin_of(const std::string& path) const {
@@ -252,7 +262,39 @@ void apply_overrides(RawConfig& config, const std::vector<std::string>& override
       if (sweep && sweep.IsMap() && sweep[axis_kind] && sweep[axis_kind].IsSequence())
         for (auto group : sweep[axis_kind])  // zip groups
           if (group.IsMap()) group.remove(key);
-      erase_origins_under(config.origins, std::string("sweep.") + axis_kind + "." + key);
+      config.origins.erase(std::string("sweep.") + axis_kind + "." + key);  // not sweep.grid.<key>.*: other axes
+    }
+
+    // Keys of the sweep block are never sweep axes themselves: `sweep.seeds=0,1,2` is a list,
+    // and `sweep.grid.a.b=[1,2]` sets the axis `a.b` (whose name has dots of its own).
+    if (key == "sweep" || starts_with(key, "sweep.")) {
+      auto items = split_top_level(value);
+      YAML::Node v;
+      if (items.size() > 1) {
+        v = YAML::Node(YAML::NodeType::Sequence);
+        for (const auto& item : items) v.push_back(parse_override_value(item, ov));
+      } else {
+        v = parse_override_value(value, ov);
+      }
+      std::string axis_kind;
+      for (const char* kind : {"grid", "zip"})
+        if (starts_with(key, std::string("sweep.") + kind + ".")) axis_kind = kind;
+      if (axis_kind.empty()) {
+        set_override(config, key, v, ov);
+      } else {
+        const std::string axis = key.substr(std::string("sweep.").size() + axis_kind.size() + 1);
+        if (!config.root["sweep"] || !config.root["sweep"].IsMap()) config.root["sweep"] = YAML::Node(YAML::NodeType::Map);
+        YAML::Node s = config.root["sweep"];
+        if (!s[axis_kind] || !s[axis_kind].IsMap()) {
+          if (s[axis_kind] && !s[axis_kind].IsNull())
+            throw ConfigError("command line '" + ov + "': sweep." + axis_kind + " is a list of zip groups here; "
+                              "set the whole sweep." + axis_kind + " instead");
+          s[axis_kind] = YAML::Node(YAML::NodeType::Map);
+        }
+        s[axis_kind][axis] = v;
+        config.origins["sweep." + axis_kind + "." + axis] = origin;
+      }
+      continue;
     }
 
     auto items = split_top_level(value);
@@ -266,9 +308,7 @@ void apply_overrides(RawConfig& config, const std::vector<std::string>& override
       s["grid"][key] = list;
       config.origins["sweep.grid." + key] = origin;
     } else {
-      set_path(config.root, key, parse_override_value(value, ov));
-      erase_origins_under(config.origins, key);
-      config.origins[key] = origin;
+      set_override(config, key, parse_override_value(value, ov), ov);
     }
   }
 }

@@ -68,8 +68,12 @@ YAML::Node canonical_scalar(const YAML::Node& v, ParamType t, std::string& why) 
 std::string check_bounds(const YAML::Node& canonical, const SchemaNode& s) {
   if (s.type == ParamType::String || s.type == ParamType::StringList || s.type == ParamType::Bool) return "";
   auto check_one = [&](double x) -> std::string {
-    if (s.min && x < *s.min) return "must be >= " + format_double(*s.min) + ", got " + format_double(x);
-    if (s.max && x > *s.max) return "must be <= " + format_double(*s.max) + ", got " + format_double(x);
+    if ((s.min && x < *s.min) || (s.max && x > *s.max)) {
+      if (s.min && s.max)
+        return "must be in [" + format_double(*s.min) + ", " + format_double(*s.max) + "], got " + format_double(x);
+      return (s.min ? "must be >= " + format_double(*s.min) : "must be <= " + format_double(*s.max)) + ", got " +
+             format_double(x);
+    }
     return "";
   };
   if (canonical.IsSequence()) {
@@ -154,6 +158,8 @@ class Resolver {
     return result;
   }
 
+  // An undefined node when the value is refused (the error is recorded): never a null one,
+  // which yaml-cpp counts as defined.
   YAML::Node leaf(const YAML::Node& value, const SchemaNode& s, const std::string& path) {
     std::string why;
     YAML::Node canonical;
@@ -165,14 +171,14 @@ class Resolver {
       }
       if (!value.IsSequence()) {
         error(path, std::string("expected a ") + to_string(s.type) + " like [a, b], got " + describe(value));
-        return {};
+        return absent();
       }
       canonical = YAML::Node(YAML::NodeType::Sequence);
       for (const auto& e : value) {
         YAML::Node c = canonical_scalar(e, element_type(s.type), why);
         if (!why.empty()) {
           error(path, "list element: " + why);
-          return {};
+          return absent();
         }
         canonical.push_back(c);
       }
@@ -180,7 +186,7 @@ class Resolver {
       canonical = canonical_scalar(value, s.type, why);
       if (!why.empty()) {
         error(path, why);
-        return {};
+        return absent();
       }
     }
     if (!s.choices.empty()) {
@@ -192,19 +198,19 @@ class Resolver {
         return false;
       };
       if (canonical.IsSequence()) {
-        for (const auto& e : canonical) if (!check_choice(e.Scalar())) return {};
+        for (const auto& e : canonical) if (!check_choice(e.Scalar())) return absent();
       } else if (!check_choice(canonical.Scalar())) {
-        return {};
+        return absent();
       }
     }
     if (auto w = check_bounds(canonical, s); !w.empty()) {
       error(path, w);
-      return {};
+      return absent();
     }
     if (s.check) {
       if (auto w = s.check(canonical); !w.empty()) {
         error(path, w);
-        return {};
+        return absent();
       }
     }
     return canonical;
@@ -223,10 +229,10 @@ class Resolver {
     }
     const YAML::Node& cgiven = given;
     std::string name = cgiven[s.name_key] ? cgiven[s.name_key].Scalar() : s.default_plugin;
+    const std::string name_path = join_path(path, s.name_key);
     if (name == s.default_plugin)
       for (const auto& [key, value] : s.default_options)
         if (!cgiven[key]) given[key] = value;
-    const std::string name_path = join_path(path, s.name_key);
     if (name.empty()) {
       error(path, "missing required key '" + name_path + "': which " + to_string(s.plugin_kind) +
                       " plugin to use; known: " + join(plugins_.names(s.plugin_kind), ", "));
@@ -249,8 +255,14 @@ class Resolver {
     for (const auto& sp : specs) valid.push_back(sp.name);
     for (auto it = given.begin(); it != given.end(); ++it) {
       const std::string key = it->first.Scalar();
-      if (std::find(valid.begin(), valid.end(), key) == valid.end())
-        unknown_key(join_path(path, key), key, valid, std::string(" of ") + to_string(s.plugin_kind) + " '" + name + "'");
+      if (std::find(valid.begin(), valid.end(), key) == valid.end()) {
+        // An option written for another plugin: say where this one was chosen when that is
+        // elsewhere (an override, a sweep axis or another file).
+        std::string of = std::string(" of ") + to_string(s.plugin_kind) + " '" + name + "'";
+        const Origin chosen = origin_of_(name_path);
+        if (cgiven[s.name_key] && chosen.file != origin_of_(join_path(path, key)).file) of += " (chosen at " + chosen.where() + ")";
+        unknown_key(join_path(path, key), key, valid, of);
+      }
     }
     YAML::Node result(YAML::NodeType::Map);
     result[s.name_key] = name;

@@ -107,7 +107,14 @@ std::vector<TrialPoint> expand_sweep(const RawConfig& cfg) {
       for (std::size_t k = 0; k < axes[a].keys.size(); ++k) {
         const std::string& key = axes[a].keys[k];
         const YAML::Node& v = axes[a].values[k][pos[a]];
-        set_path(p.tree, key, v);
+        try {
+          set_path(p.tree, key, v);
+        } catch (const ConfigError& e) {
+          // `a.b` swept while `a` is set to a scalar (in the file or on the command line).
+          const std::string parent = key.substr(0, key.rfind('.'));
+          throw ConfigError(axes[a].origins[k], "sweep axis '" + key + "': " + e.what() + " (it is set at " +
+                                                    cfg.origin_of(parent).where() + ")");
+        }
         p.swept.emplace_back(key, v);
         p.origins[key] = axes[a].origins[k];
       }
