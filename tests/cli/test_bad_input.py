@@ -55,6 +55,31 @@ class BadInput(CliTestCase):
         self.assertIn("exp.yaml:5:29: unknown key 'selftest.optimizer.maxiter' of optimizer 'nlopt-bobyqa' "
                       "(chosen at command line 'selftest.optimizer.name=nlopt-bobyqa')", err)
 
+    def test_names_made_of_dots_or_too_long_are_refused(self):
+        # `name: ..` wrote trials and the consolidated file outside results/<name>/.
+        for name in (".", "..", "a" * 101):
+            err = self.run_bad(f"name: '{name}'\ntask: selftest\n")
+            self.assertIn("exp.yaml:1:1: name: ", err)
+            self.assertFalse(os.path.exists(os.path.join(self.tmp, "trials")))
+        self.assertIn("is 101 characters long; at most 100", err)
+        # The longest name runs, also as a shard with the longest shard file name.
+        longest = "n" * 100
+        f = write(os.path.join(self.tmp, "long.yaml"), f"name: {longest}\ntask: selftest\n")
+        self.assert_exit(qharness(["run", f, "--shard", "0/999999"], cwd=self.tmp), 0)
+        self.assertTrue(os.path.exists(os.path.join(self.tmp, "results", longest, "shards",
+                                                    f"{longest}.shard-0-of-999999.h5")))
+
+    def test_a_folder_as_experiment_or_base_file_is_named(self):
+        os.makedirs(os.path.join(self.tmp, "folder"))
+        p = qharness(["run", os.path.join(self.tmp, "folder")], cwd=self.tmp)
+        self.assert_exit(p, 2)
+        self.assertIn("folder: cannot read the experiment file: a folder, not a YAML file", p.stderr)
+        for base in ("folder", "."):
+            err = self.run_bad(f"extends: {base}\n" + GOOD)
+            self.assertIn(f"exp.yaml:1:1: extends: '{self.tmp}/{base}': a folder, not a YAML file", err)
+        err = self.run_bad("extends: nosuch.yaml\n" + GOOD)
+        self.assertIn(f"exp.yaml:1:1: extends: '{self.tmp}/nosuch.yaml': no such file", err)
+
     def test_unknown_task_lists_the_known_ones(self):
         err = self.run_bad("name: bad\ntask: selftests\n")
         self.assertIn("'selftests' is not one of", err)

@@ -72,6 +72,15 @@ class Shards(CliTestCase):
         p = qharness(["run", f, "--shard", "3/3"], cwd=self.tmp)
         self.assert_exit(p, 2)
         self.assertIn("--shard 3/3", p.stderr)
+        # Whole numbers only: these ran shard 0 or 1 before (stoi stops at the first non-digit).
+        for spec in ("0x1/3", "1.9/3", "1/3.0", " 1/3", "+1/3", "1/3/3", "1/"):
+            p = qharness(["run", f, "--shard", spec], cwd=self.tmp)
+            self.assert_exit(p, 2)
+            self.assertIn(f"--shard: expected I/N in whole numbers (e.g. 0/4), got '{spec}'", p.stderr)
+        p = qharness(["run", f], cwd=self.tmp, env=base_env(SLURM_ARRAY_TASK_ID="1.5", SLURM_ARRAY_TASK_COUNT="3"))
+        self.assert_exit(p, 2)
+        self.assertIn("$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT: expected I/N", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "results")))
 
 
 if __name__ == "__main__":

@@ -56,6 +56,13 @@ SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks) {
     for (char c : s)
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
         return "'" + s + "' must use only letters, digits, '-', '_' and '.' (it names a folder)";
+    if (s.find_first_not_of('.') == std::string::npos)
+      return "'" + s + "' must hold a letter, digit, '-' or '_' ('.' and '..' are folders already)";
+    // The longest file name made of it, <name>.shard-I-of-N.h5 plus a temporary suffix, must
+    // stay within the 255 bytes a file name may have.
+    if (s.size() > kMaxExperimentNameLength)
+      return "is " + std::to_string(s.size()) + " characters long; at most " +
+             std::to_string(kMaxExperimentNameLength) + " (it names a folder and files)";
     return "";
   };
   SchemaNode task = SchemaNode::required_leaf(ParamType::String, "what each trial does: " + join(task_names, ", "));

@@ -1,6 +1,7 @@
 #pragma once
 // The schema of a whole experiment file: the top-level keys (docs/design.md), the shared blocks,
 // and the block of every built-in task.
+#include <cstddef>
 #include <vector>
 
 #include "config/schema.hpp"
@@ -8,6 +9,9 @@
 namespace qharness {
 
 struct TaskInfo;
+
+// `name:` names results/<name>/ and files in it; longer names are refused up front.
+inline constexpr std::size_t kMaxExperimentNameLength = 100;
 
 SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks);
 

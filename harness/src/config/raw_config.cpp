@@ -71,9 +71,22 @@ void merge_into(YAML::Node dst, const YAML::Node& src, const std::string& path,
   }
 }
 
+// "" when `file` can be read as an experiment file, else what is wrong with it.
+std::string file_problem(const std::string& file) {
+  boost::system::error_code ec;
+  const fs::file_status st = fs::status(file, ec);
+  if (st.type() == fs::file_not_found) return "no such file";
+  if (st.type() == fs::directory_file) return "a folder, not a YAML file";
+  if (ec) return ec.message();
+  if (st.type() != fs::regular_file) return "not a regular file";
+  if (!std::ifstream(file, std::ios::binary)) return "cannot be read";
+  return "";
+}
+
 std::string read_text(const std::string& file) {
+  check_experiment_file(file);
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError(file + ": cannot read the experiment file (does it exist?)");
+  if (!in) throw ConfigError(file + ": cannot be read");
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -126,8 +139,8 @@ Loaded load_recursive(const std::string& file, std::vector<std::string>& stack) 
     const fs::path dir = fs::path(file).parent_path();
     for (const auto& base : bases) {
       fs::path p = fs::path(base).is_absolute() ? fs::path(base) : dir / base;
-      if (!fs::exists(p))
-        throw ConfigError(own.origins["extends"], "extends: file '" + p.string() + "' not found");
+      if (std::string why = file_problem(p.string()); !why.empty())
+        throw ConfigError(own.origins["extends"], "extends: '" + p.string() + "': " + why);
       Loaded b = load_recursive(p.string(), stack);
       merge_into(result.root, b.root, "", result.origins, b.origins);
     }
@@ -187,6 +200,11 @@ void set_override(RawConfig& config, const std::string& key, const YAML::Node& v
 }
 
 }  // namespace
+
+void check_experiment_file(const std::string& file) {
+  if (std::string why = file_problem(file); !why.empty())
+    throw ConfigError(file + ": cannot read the experiment file: " + why);
+}
 
 Origin RawConfig::origin_of(const std::string& path) const {
   std::string p = path;

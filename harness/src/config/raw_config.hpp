@@ -31,6 +31,9 @@ struct RawConfig {
 // YAML syntax errors, duplicate keys, a non-map document and `extends` cycles.
 RawConfig load_experiment(const std::string& file);
 
+// Throws ConfigError naming `file` unless it is a readable regular file (not a folder).
+void check_experiment_file(const std::string& file);
+
 // Applies `key.path=value` overrides (the value is parsed as YAML: `bits=4`, `p=[2,3]`) and
 // Hydra-style sweep axes `key.path=a,b,c` (added to sweep.grid; a comma inside [], {} or
 // quotes does not split). Setting a key that the file sweeps replaces that sweep axis.

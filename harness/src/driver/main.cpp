@@ -33,16 +33,16 @@ void parse_shard(const std::string& text, RunOptions& o) {
     if (!id || !count) return;
     spec = std::string(id) + "/" + count;
   }
+  const std::string source = text.empty() ? "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT" : "--shard";
   auto parts = split(spec, '/');
-  try {
-    if (parts.size() != 2) throw std::invalid_argument(spec);
-    o.shard_index = std::stoi(parts[0]);
-    o.shard_count = std::stoi(parts[1]);
-  } catch (const std::exception&) {
-    throw ConfigError("--shard: expected I/N (e.g. 0/4), got '" + spec + "'");
-  }
-  if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
-    throw ConfigError("--shard " + spec + ": need 0 <= I < N");
+  std::optional<std::int64_t> index, count;
+  if (parts.size() == 2) index = parse_whole_number(parts[0]), count = parse_whole_number(parts[1]);
+  if (!index || !count)
+    throw ConfigError(source + ": expected I/N in whole numbers (e.g. 0/4), got '" + spec + "'");
+  if (*count < 1 || *index < 0 || *index >= *count || *count > 1000000)
+    throw ConfigError(source + " " + spec + ": need 0 <= I < N <= 1000000");
+  o.shard_index = static_cast<int>(*index);
+  o.shard_count = static_cast<int>(*count);
 }
 
 PluginRegistry load_plugins() {
@@ -65,6 +65,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& overrides, 
   options.force = force;
   options.results_root = results_root;
   parse_shard(shard, options);
+  check_experiment_file(file);
   PluginRegistry registry = load_plugins();
   if (auto suite = load_suite(file)) {
     SuiteOptions suite_options;
@@ -87,6 +88,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& overrides, 
 
 int cmd_slurm(const std::string& file, const std::vector<std::string>& overrides, const SlurmOptions& options,
               const std::string& command_line) {
+  check_experiment_file(file);
   if (load_suite(file))
     throw ConfigError(file + " is a suite: submit each of its parts (`suite:`) with `qharness slurm PART.yaml`");
   PluginRegistry registry = load_plugins();

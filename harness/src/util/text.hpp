@@ -1,5 +1,7 @@
 #pragma once
 // Small text helpers shared by the config system, the driver and the report.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +12,10 @@ std::vector<std::string> split(std::string_view text, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string trim(std::string_view text);
 bool starts_with(std::string_view text, std::string_view prefix);
+
+// A whole number in decimal digits with an optional '-', nothing else ("0x1", "1.9", " 1",
+// "+1" and out-of-range values are nullopt).
+std::optional<std::int64_t> parse_whole_number(std::string_view text);
 
 // Shortest text that reads back to exactly the same double ("0.1", "1e-05", "3").
 std::string format_double(double value);
