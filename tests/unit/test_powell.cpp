@@ -227,6 +227,48 @@ TEST(Powell, MaxiterOfOneStopsAfterOneIteration) {
     EXPECT_EQ(unlimited_recorder.points[i], recorder.points[i]) << "evaluation " << i;
 }
 
+// LAPQ on resnet20 optimizes ~40 clips within bounds on both sides, where every line search
+// costs 10-15 evaluations. The default budget (maxfev unlimited) must let the requested sweeps
+// finish there: every coordinate is searched, so every one leaves its start.
+TEST(Powell, DefaultBudgetFinishesEverySweepAtDimension40) {
+  const std::size_t n = 40;
+  Vector x0(n);
+  for (std::size_t i = 0; i < n; ++i) x0[i] = i % 2 == 0 ? -1.2 : 1.0;
+  const Bounds box{Vector(n, -2.0), Vector(n, 2.0)};
+  PowellOptimizer::Options options;  // the default budget
+  options.max_iterations = 2;
+  PowellOptimizer optimizer(options);
+  RecordingObjective recorder;
+  const OptimizerResult result = optimizer.minimize(recorder.wrap(rosenbrock), x0, box);
+  EXPECT_EQ(result.iterations, 2);
+  EXPECT_TRUE(starts_with(result.message, "maxiter")) << result.message;
+  // Far more evaluations than the 300 that cut the first sweep short (below).
+  EXPECT_GT(recorder.evaluations(), 600u);
+  for (std::size_t i = 0; i < n; ++i) EXPECT_NE(result.x[i], x0[i]) << "x[" << i << "] never moved";
+}
+
+// A budget that stops a sweep midway says so, and the coordinates after that point stay put.
+TEST(Powell, MaxfevThatStopsASweepMidwaySaysWhere) {
+  const std::size_t n = 40;
+  Vector x0(n);
+  for (std::size_t i = 0; i < n; ++i) x0[i] = i % 2 == 0 ? -1.2 : 1.0;
+  const Bounds box{Vector(n, -2.0), Vector(n, 2.0)};
+  PowellOptimizer::Options options;
+  options.max_iterations = 2;
+  options.max_function_evaluations = 300;
+  PowellOptimizer optimizer(options);
+  RecordingObjective recorder;
+  const OptimizerResult result = optimizer.minimize(recorder.wrap(rosenbrock), x0, box);
+  EXPECT_EQ(recorder.evaluations(), 300u);
+  EXPECT_EQ(result.iterations, 0);
+  EXPECT_TRUE(starts_with(result.message, "maxfev")) << result.message;
+  EXPECT_NE(result.message.find("in the middle of iteration 1, after "), std::string::npos) << result.message;
+  EXPECT_NE(result.message.find(" of 40 line searches"), std::string::npos) << result.message;
+  // The first sweep searches the axes in order: the last coordinates were never searched.
+  EXPECT_EQ(result.x.back(), x0.back());
+  EXPECT_NE(result.x.front(), x0.front());
+}
+
 TEST(Powell, SameProblemTwiceGivesBitIdenticalResults) {
   const RotatedQuadratic quadratic = RotatedQuadratic::make(6, 7);
   Bounds bounds;

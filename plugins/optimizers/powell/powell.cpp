@@ -365,6 +365,11 @@ OptimizerResult PowellOptimizer::minimize(const Objective& objective,
   Evaluator evaluate(objective, options_.max_function_evaluations);
 
   OptimizerResult result;
+  // Where the current iteration is, so that a maxfev stop can say what it cut short: the line
+  // searches of the sweep finished so far (n once the sweep is done and the extrapolation
+  // step runs). A sweep cut short leaves its remaining directions unsearched, which in the
+  // first sweep means coordinates that never left x0.
+  std::size_t line_searches_done = 0;
   try {
     // The driver clamps x0 already; clamping again keeps the "every point in the box"
     // guarantee for direct callers.
@@ -423,6 +428,7 @@ OptimizerResult PowellOptimizer::minimize(const Objective& objective,
     // the box.
     std::int64_t stalled_iterations = 0;  // consecutive, see the xtol test
     while (true) {
+      line_searches_done = 0;
       const std::vector<double> x_start = x;
       const double f_start = fx;
       const bool sweep_along_axes = directions_are_axes;
@@ -436,6 +442,7 @@ OptimizerResult PowellOptimizer::minimize(const Objective& objective,
         LineFunction line(evaluate, box, x, directions[i], fx);
         minimize_along_line(line, fx, options_, brent_bits);
         move_to_best(line);
+        ++line_searches_done;
         if (f_before - fx > largest_decrease) {
           largest_decrease = f_before - fx;
           largest_decrease_index = i;
@@ -519,7 +526,21 @@ OptimizerResult PowellOptimizer::minimize(const Objective& objective,
     result.converged = false;
     result.message = "maxfev: stopped at maxfev = " +
                      std::to_string(options_.max_function_evaluations) +
-                     " function evaluations; returning the best point seen";
+                     " function evaluations";
+    // Say what the budget cut short: a sweep stopped midway has not searched its remaining
+    // directions at all (in the first sweep: coordinates still at x0).
+    if (line_searches_done < n) {
+      result.message += " in the middle of iteration " + std::to_string(result.iterations + 1) +
+                        ", after " + std::to_string(line_searches_done) + " of " +
+                        std::to_string(n) + " line searches (the other " +
+                        std::to_string(n - line_searches_done) +
+                        " directions were not searched in that iteration; raise maxfev or set "
+                        "it to 0 to let every sweep finish)";
+    } else {
+      result.message += " in the extrapolation step after iteration " +
+                        std::to_string(result.iterations) + "'s sweep";
+    }
+    result.message += "; returning the best point seen";
   }
 
   // The best point evaluated, which may be better than the iteration's x (e.g. an

@@ -42,7 +42,12 @@ class PowellOptimizer : public Optimizer {
 
     // YAML `maxfev`. Maximum number of evaluations of f, 0 = unlimited. The run stops right
     // after the evaluation that reaches it (even inside a line search) and returns the best
-    // point seen; it never evaluates f more often than this. Must be >= 0.
+    // point seen; it never evaluates f more often than this. Must be >= 0. The default,
+    // unlimited, lets maxiter sweeps finish at any dimension. A cap is a different stopping
+    // rule: a line search costs about 10-15 evaluations, so a cap below ~15 n per sweep stops
+    // a sweep midway, and the directions after that point (in the first sweep: the last
+    // coordinates, which never leave x0) are not searched at all. The message then says in
+    // which iteration and after how many of its n line searches the run stopped.
     std::int64_t max_function_evaluations = 0;
 
     // YAML `xtol`. Relative tolerance on x. Each line search locates its step t to within
