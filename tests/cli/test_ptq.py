@@ -54,7 +54,7 @@ def only(path):
 
 
 def deterministic(metrics):
-    return {k: v for k, v in metrics.items() if k != "ptq_wall_s"}
+    return {k: v for k, v in metrics.items() if not k.endswith("wall_s")}
 
 
 class Ptq(CliTestCase):
@@ -99,6 +99,14 @@ class Ptq(CliTestCase):
         self.assertGreater(lapq["metrics"]["evals"], 0)
         self.assertEqual(len(lapq["series"]["loss_trace"]), lapq["metrics"]["evals"])
         self.assertEqual(t["{ptq.method: minmax}"]["metrics"]["evals"], 0)
+        # Powell is derivative-free: every evaluation is a loss alone. maxiter: 1 and the default
+        # (unlimited) maxfev: the one sweep finished.
+        self.assertEqual(lapq["metrics"]["function_evals"], lapq["metrics"]["evals"])
+        self.assertEqual(lapq["metrics"]["gradient_evals"], 0)
+        self.assertEqual(lapq["metrics"]["iterations"], 1)
+        self.assertTrue(0 < lapq["metrics"]["moved"] <= 1)
+        self.assertGreater(lapq["metrics"]["search_wall_s"], 0)
+        self.assertNotIn("iterations", t["{ptq.method: minmax}"]["metrics"])
 
         # Same config: the same numbers.
         self.run_ptq(os.path.join(self.tmp, "again"), "ptq.method=lapq")
@@ -122,9 +130,25 @@ class Ptq(CliTestCase):
         r = only(os.path.join(self.tmp, "c/ptq/ptq.h5"))
         self.assertGreater(r["metrics"]["evals"], 1)
         self.assertEqual(len(r["series"]["loss_trace"]), r["metrics"]["evals"])
+        # Ceres' analytic gradient: loss-and-gradient evaluations, counted apart from loss-only ones.
+        self.assertGreater(r["metrics"]["gradient_evals"], 0)
+        self.assertEqual(r["metrics"]["function_evals"] + r["metrics"]["gradient_evals"], r["metrics"]["evals"])
         # The gradient leads downhill: the search lowers the calibration loss by more than 40%
         # (57-60% measured with ATEN_CPU_CAPABILITY default/avx2/avx512 x 1/2 threads).
         self.assertLess(r["metrics"]["calib_loss"], 0.6 * r["metrics"]["calib_loss_init"], p.stderr)
+
+    def test_a_budget_that_stops_the_first_sweep_is_reported(self):
+        # 9 clips (5 weights, 4 activations); 4 evaluations reach at most the second line search.
+        write(os.path.join(self.tmp, "train.yaml"), TRAIN)
+        write(os.path.join(self.tmp, "ptq.yaml"), PTQ)
+        p = self.run_ptq(os.path.join(self.tmp, "b"), "ptq.method=lapq", "quant.weights.bits=4",
+                         "quant.activations.bits=4", "ptq.optimizer.maxfev=4")
+        r = only(os.path.join(self.tmp, "b/ptq/ptq.h5"))
+        self.assertEqual(r["metrics"]["evals"], 4)
+        self.assertEqual(r["metrics"]["iterations"], 0)
+        self.assertLessEqual(r["metrics"]["moved"], 2 / 9 + 1e-12)
+        self.assertIn("in the middle of iteration 1, after ", p.stderr)
+        self.assertIn(" of 9 line searches", p.stderr)
 
     def test_lapq_default_optimizer_is_powell_with_two_iterations(self):
         write(os.path.join(self.tmp, "train.yaml"), TRAIN)

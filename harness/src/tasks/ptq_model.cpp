@@ -95,8 +95,19 @@ LapqSearch PtqModel::search_lapq(const PluginSelection& selection, const PluginR
   calibrator->set_clips(m.result.x);
   // The optimizer's best point is no better than where it started: keep the start.
   if (!(calib_loss() <= loss_start)) calibrator->set_clips(x0);
-  std::cerr << "  lapq: " << m.evaluations << " evaluations, " << m.result.message << "\n";
-  return {m.evaluations, m.trace, m.result.message};
+  LapqSearch r;
+  r.evaluations = m.evaluations;
+  r.function_evaluations = m.function_evaluations;
+  r.gradient_evaluations = m.gradient_evaluations;
+  r.iterations = m.result.iterations;
+  r.moved = moved_fraction(m.x0, calibrator->clips());
+  r.wall_s = m.wall_s;
+  r.trace = m.trace;
+  r.message = m.result.message;
+  std::cerr << "  lapq: " << m.evaluations << " evaluations (" << m.gradient_evaluations << " with gradient), "
+            << r.iterations << " iteration(s), " << r.moved * 100.0 << "% of " << x0.size()
+            << " clips moved: " << m.result.message << "\n";
+  return r;
 }
 
 void PtqModel::initialize(const std::string& at, const ResolvedConfig& cfg, const PluginRegistry& plugins) {

@@ -34,7 +34,12 @@ struct PstarInit {
 };
 
 struct LapqSearch {
-  std::int64_t evaluations = 0;
+  std::int64_t evaluations = 0;           // function_evaluations + gradient_evaluations
+  std::int64_t function_evaluations = 0;  // the loss alone (a forward pass)
+  std::int64_t gradient_evaluations = 0;  // the loss and its clip gradient (forward + backward)
+  std::int64_t iterations = 0;     // the optimizer's completed outer iterations (Powell: sweeps)
+  double moved = 0.0;              // the fraction of clips whose final value differs from the start
+  double wall_s = 0.0;             // seconds in the optimizer
   std::vector<double> trace;       // the loss at every evaluation
   std::string message;             // the optimizer's
 };

@@ -20,6 +20,12 @@
 //
 // Records metrics top1/top5/loss (test split), calib_loss_init (after initialization),
 // calib_loss (final), evals (optimizer evaluations; 0 without a search), p_star, ptq_wall_s;
+// with lapq also function_evals and gradient_evals (evals split into loss-only calls and
+// loss-and-gradient calls, which cost a backward pass more), iterations (the optimizer's
+// completed outer iterations: Powell's sweeps), moved (the fraction of clips that left their
+// lp-pstar value: below 1 when a budget stopped a sweep midway, see the trial's log line) and
+// search_wall_s (seconds in the optimizer: the fair cost of a derivative-free vs a gradient
+// method);
 // series p_grid_loss and loss_trace (one value per optimizer evaluation); array clip
 // [layers, 2] (weight clip, activation clip; the mean over channels when per-channel; NaN
 // where not quantized) with layer_names.
@@ -63,6 +69,13 @@ void run_ptq(TrialContext& ctx) {
   ctx.metric("calib_loss_init", loss_init);
   ctx.metric("calib_loss", loss_final);
   ctx.metric("evals", static_cast<double>(search.evaluations));
+  if (method == "lapq") {
+    ctx.metric("function_evals", static_cast<double>(search.function_evaluations));
+    ctx.metric("gradient_evals", static_cast<double>(search.gradient_evaluations));
+    ctx.metric("iterations", static_cast<double>(search.iterations));
+    ctx.metric("moved", search.moved);
+    ctx.metric("search_wall_s", search.wall_s);
+  }
   ctx.metric("quantized_layers", static_cast<double>(ptq.plan.quantized.size()));
   if (!pstar.grid_loss.empty()) {
     ctx.metric("p_star", pstar.p_star);

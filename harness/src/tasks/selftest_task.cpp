@@ -120,7 +120,10 @@ Problem rosenbrock(std::size_t n, PortableRandom& rng) {
 void record_minimum(TrialContext& ctx, const TracedMinimum& m, const std::vector<double>& minimizer) {
   ctx.metric("f_star", m.result.f);
   ctx.metric("evals", static_cast<double>(m.evaluations));
+  ctx.metric("function_evals", static_cast<double>(m.function_evaluations));
+  ctx.metric("gradient_evals", static_cast<double>(m.gradient_evaluations));
   ctx.metric("iterations", static_cast<double>(m.result.iterations));
+  ctx.metric("moved", moved_fraction(m.x0, m.result.x));
   ctx.metric("converged", m.result.converged ? 1.0 : 0.0);
   if (!minimizer.empty()) {
     double err = 0;

@@ -1,7 +1,9 @@
 #include "tasks/traced_minimize.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 
 #include "util/text.hpp"
@@ -30,17 +32,32 @@ TracedMinimum minimize_traced(Optimizer& optimizer, const Objective& objective, 
     return f;
   };
   Objective traced;
-  traced.value = [&](const std::vector<double>& x) { return record(objective.value(x), x); };
+  traced.value = [&](const std::vector<double>& x) {
+    ++out.function_evaluations;
+    return record(objective.value(x), x);
+  };
   if (objective.value_and_gradient)
     traced.value_and_gradient = [&](const std::vector<double>& x, std::vector<double>& g) {
+      ++out.gradient_evaluations;
       return record(objective.value_and_gradient(x, g), x);
     };
   for (std::size_t i = 0; i < x0.size(); ++i) {
     if (i < bounds.lower.size()) x0[i] = std::max(x0[i], bounds.lower[i]);
     if (i < bounds.upper.size()) x0[i] = std::min(x0[i], bounds.upper[i]);
   }
+  out.x0 = x0;
+  const auto started = std::chrono::steady_clock::now();
   out.result = optimizer.minimize(traced, x0, bounds);
+  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
+}
+
+double moved_fraction(const std::vector<double>& x0, const std::vector<double>& x) {
+  if (x0.size() != x.size()) throw std::logic_error("moved_fraction: the two points differ in size");
+  if (x0.empty()) return 0.0;
+  std::size_t moved = 0;
+  for (std::size_t i = 0; i < x0.size(); ++i) moved += x[i] != x0[i] ? 1 : 0;
+  return static_cast<double>(moved) / static_cast<double>(x0.size());
 }
 
 }  // namespace qharness
