@@ -8,6 +8,7 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include "tasks/clip_hessian.hpp"
@@ -136,6 +137,80 @@ TEST(ClipHessian, SummaryOfAKnownMatrix) {
   h.hessian = {2, 0, 0, 0};
   EXPECT_TRUE(std::isinf(summarize_hessian(h).condition_number));
   EXPECT_EQ(summarize_hessian(h).coupling, 0.0);
+}
+
+// A known quadratic c + g^T (x - x0) + (x - x0)^T H (x - x0) / 2 around clip-like values of
+// different scales (0.05 to 8): the fit recovers H and g to rounding, r2 = 1.
+TEST(ClipHessian, QuadfitRecoversAKnownQuadraticsHessian) {
+  const std::vector<double> x0 = {0.05, 1.5, 8.0};
+  const std::vector<double> H = {400.0, -3.0, 0.5, -3.0, 2.0, 0.25, 0.5, 0.25, 0.04};
+  const std::vector<double> g = {1.0, -0.5, 0.02};
+  const double c = 0.7;
+  auto quadratic = [&](const std::vector<double>& x) {
+    double f = c;
+    for (std::size_t i = 0; i < 3; ++i) {
+      const double di = x[i] - x0[i];
+      f += g[i] * di;
+      for (std::size_t j = 0; j < 3; ++j) f += 0.5 * di * H[i * 3 + j] * (x[j] - x0[j]);
+    }
+    return f;
+  };
+  const std::size_t samples = 2 * quadratic_coefficients(3);
+  const HessianEstimate h = quadfit_hessian(quadratic, x0, 0.2, samples, 7);
+  ASSERT_EQ(h.n, 3u);
+  EXPECT_EQ(quadratic_coefficients(3), 10u);
+  EXPECT_EQ(h.evaluations, static_cast<std::int64_t>(samples + 1));
+  EXPECT_NEAR(h.value, c, 1e-14);
+  for (std::size_t k = 0; k < 9; ++k) EXPECT_NEAR(h.hessian[k], H[k], 1e-8 * (1 + std::abs(H[k]))) << k;
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(h.gradient[i], g[i], 1e-9) << i;
+  EXPECT_NEAR(h.fit_r2, 1.0, 1e-12);
+  // Same seed, same points: same bits.
+  EXPECT_EQ(quadfit_hessian(quadratic, x0, 0.2, samples, 7).hessian, h.hessian);
+}
+
+// On a function a quadratic does not explain (rounding steps), r2 says so; the fitted
+// curvature is the neighbourhood's average, not the zero of every flat step.
+TEST(ClipHessian, QuadfitOnAStaircaseReportsAnImperfectFit) {
+  auto staircase = [](const std::vector<double>& x) {
+    const double a = std::round(x[0] * 4.0) / 4.0, b = std::round(x[1] * 4.0) / 4.0;
+    return a * a + b * b;
+  };
+  const HessianEstimate h = quadfit_hessian(staircase, {1.0, 2.0}, 0.3, 200, 1);
+  EXPECT_LT(h.fit_r2, 0.999);
+  EXPECT_GT(h.fit_r2, 0.5);
+  EXPECT_NEAR(h.hessian[0], 2.0, 1.0);   // the smooth part's curvature, 2
+  EXPECT_NEAR(h.hessian[3], 2.0, 1.0);
+}
+
+TEST(ClipHessian, QuadfitRefusesTooFewSamplesAndABadRadius) {
+  auto f = [](const std::vector<double>& x) { return x[0] * x[1]; };
+  EXPECT_THROW(quadfit_hessian(f, {1.0, 1.0}, 0.1, quadratic_coefficients(2) - 1, 0), std::invalid_argument);
+  EXPECT_THROW(quadfit_hessian(f, {1.0, 1.0}, 1.0, 100, 0), std::invalid_argument);
+  EXPECT_THROW(quadfit_hessian(f, {1.0, 1.0}, 0.0, 100, 0), std::invalid_argument);
+}
+
+// Relative coordinates: H_ij x_i x_j and g_i x_i. Rescaling a variable (x_i -> s x_i, so
+// H_ii -> H_ii / s^2) leaves them unchanged, and the summary with them.
+TEST(ClipHessian, RelativeHessianIsScaleFree) {
+  HessianEstimate h;
+  h.n = 2;
+  h.hessian = {2, 1, 1, 2};
+  h.gradient = {1, 3};
+  const HessianEstimate r = relative_hessian(h, {0.5, 4.0});
+  EXPECT_EQ(r.hessian, (std::vector<double>{0.5, 2.0, 2.0, 32.0}));
+  EXPECT_EQ(r.gradient, (std::vector<double>{0.5, 12.0}));
+  HessianEstimate scaled = h;   // variable 1 measured in units 10x smaller: x1 -> 10 x1
+  scaled.hessian = {2, 0.1, 0.1, 0.02};
+  scaled.gradient = {1, 0.3};
+  const HessianEstimate rs = relative_hessian(scaled, {0.5, 40.0});
+  for (std::size_t k = 0; k < 4; ++k) EXPECT_NEAR(rs.hessian[k], r.hessian[k], 1e-12) << k;
+  const HessianSummary a = summarize_hessian(r), b = summarize_hessian(rs);
+  EXPECT_NEAR(a.top_eigenvalue, b.top_eigenvalue, 1e-10);
+  EXPECT_NEAR(a.condition_number, b.condition_number, 1e-8);
+  EXPECT_NEAR(a.offdiag_ratio, b.offdiag_ratio, 1e-12);
+  // ... whereas the raw H's condition number changes with the units; coupling does not.
+  EXPECT_GT(std::abs(summarize_hessian(h).condition_number - summarize_hessian(scaled).condition_number), 1.0);
+  EXPECT_NEAR(summarize_hessian(h).coupling, summarize_hessian(scaled).coupling, 1e-12);
 }
 
 TEST(Nonseparability, ZeroForAdditiveSurfacesOneForPureInteraction) {

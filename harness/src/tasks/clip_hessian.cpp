@@ -7,6 +7,9 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
+
+#include "data/portable_random.hpp"
 
 namespace qharness {
 namespace {
@@ -83,6 +86,75 @@ HessianEstimate fd_hessian(const std::function<double(const std::vector<double>&
       h.hessian[i * n + j] = h.hessian[j * n + i] = (pp - pm - mp + mm) / (4 * step[i] * step[j]);
     }
   return h;
+}
+
+std::size_t quadratic_coefficients(std::size_t n) { return 1 + n + n * (n + 1) / 2; }
+
+HessianEstimate quadfit_hessian(const std::function<double(const std::vector<double>&)>& f, const std::vector<double>& x0,
+                                double radius, std::size_t samples, std::uint64_t seed) {
+  const std::size_t n = x0.size();
+  const std::size_t p = quadratic_coefficients(n);
+  if (!(radius > 0 && radius < 1)) throw std::invalid_argument("quadfit: radius must be in (0, 1)");
+  if (samples < p)
+    throw std::invalid_argument("quadfit: " + std::to_string(samples) + " samples for " + std::to_string(p) +
+                                " coefficients of a quadratic in " + std::to_string(n) +
+                                " variables; set samples >= " + std::to_string(p));
+  // Half-width of the box per variable; the fit runs in u = d / scale in [-1, 1]^n, where
+  // every coefficient has the same order of magnitude (a well-conditioned design).
+  std::vector<double> scale(n);
+  for (std::size_t i = 0; i < n; ++i) scale[i] = radius * (x0[i] != 0 ? std::abs(x0[i]) : 1.0);
+  const std::size_t rows = samples + 1;   // the random points and x0 itself (u = 0)
+  std::vector<double> design(rows * p, 0.0), y(rows, 0.0);
+  PortableRandom rng(seed);
+  HessianEstimate h;
+  h.n = n;
+  std::vector<double> u(n, 0.0), x(n);
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (r > 0)
+      for (double& v : u) v = 2.0 * rng.uniform() - 1.0;
+    for (std::size_t i = 0; i < n; ++i) x[i] = x0[i] + scale[i] * u[i];
+    y[r] = f(x);
+    ++h.evaluations;
+    if (r == 0) h.value = y[0];
+    // Columns: 1, u_i, then u_i u_j for i <= j (row-major upper triangle).
+    double* row = &design[r * p];
+    std::size_t c = 0;
+    row[c++] = 1.0;
+    for (std::size_t i = 0; i < n; ++i) row[c++] = u[i];
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = i; j < n; ++j) row[c++] = u[i] * u[j];
+  }
+  const auto R = static_cast<std::int64_t>(rows), P = static_cast<std::int64_t>(p);
+  const at::Tensor A = at::tensor(design, at::kDouble).reshape({R, P});
+  const at::Tensor b = at::tensor(y, at::kDouble).reshape({R, 1});
+  // gelsd (SVD): the minimum-norm solution even if the random design were rank-deficient.
+  const at::Tensor coef = std::get<0>(at::linalg_lstsq(A, b, c10::nullopt, std::string("gelsd"))).reshape({P}).contiguous();
+  const double* q = coef.data_ptr<double>();
+  h.gradient.assign(n, 0.0);
+  h.hessian.assign(n * n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) h.gradient[i] = q[1 + i] / scale[i];
+  std::size_t c = 1 + n;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i; j < n; ++j, ++c) {
+      // d^2/du_i^2 of q u_i^2 is 2q; d^2/du_i du_j of q u_i u_j is q.
+      const double second = (i == j ? 2.0 : 1.0) * q[c] / (scale[i] * scale[j]);
+      h.hessian[i * n + j] = h.hessian[j * n + i] = second;
+    }
+  const at::Tensor residual = A.matmul(coef.reshape({P, 1})) - b;
+  const double ss_res = residual.pow(2).sum().item<double>();
+  const double ss_tot = (b - b.mean()).pow(2).sum().item<double>();
+  h.fit_r2 = ss_tot > 0 ? 1.0 - ss_res / ss_tot : 1.0;
+  return h;
+}
+
+HessianEstimate relative_hessian(const HessianEstimate& h, const std::vector<double>& x) {
+  if (x.size() != h.n) throw std::logic_error("relative_hessian: the point has the wrong size");
+  HessianEstimate r = h;
+  for (std::size_t i = 0; i < h.n; ++i) {
+    r.gradient[i] = h.gradient[i] * x[i];
+    for (std::size_t j = 0; j < h.n; ++j) r.hessian[i * h.n + j] = h.hessian[i * h.n + j] * x[i] * x[j];
+  }
+  return r;
 }
 
 HessianSummary summarize_hessian(const HessianEstimate& h) {

@@ -1,7 +1,7 @@
 // The `hessian` task:
 //
 //   hessian: {params: activations, layers: all, at: lp-pstar, values: [], method: exact,
-//             fd_step: 1.0e-2}
+//             fd_step: 1.0e-2, radius: 0.1, samples: 0}
 //
 // The PTQ model (ptq_model.hpp: trained model, quantizers from quant:, one resident
 // calibration batch of data.calibration.size images) is put at the point `at`: lp-pstar (the
@@ -9,14 +9,19 @@
 // (lp-pstar, then the studied clips set to `values`, one per clip in order). The studied clips
 // (clip_selection.hpp: params, layers) are the variables; every other clip stays put. The
 // Hessian of the calibration cross-entropy is taken by `method` (clip_hessian.hpp): exact
-// (double backward through the straight-through estimator) or fd (central differences,
-// relative step fd_step, 2n^2 + 1 evaluations).
+// (double backward through the straight-through estimator), fd (central differences,
+// relative step fd_step, 2n^2 + 1 evaluations) or quadfit (a full quadratic fitted by least
+// squares to the quantized loss at `samples` random points within clip * (1 +- radius),
+// seeded by the trial's seed).
 //
 // Records arrays hessian [n, n], gradient [n], eigenvalues [n] (ascending), clip [n] (the point)
 // with layer_names, gaussian_curvature [n-1] (adjacent pairs, layer_names "a|b"); metrics
 // calib_loss, trace, top_eigenvalue, condition_number (left out when H is singular),
 // offdiag_ratio, coupling, mean_abs_gaussian_curvature (n >= 2), clips (n), evals,
-// hessian_wall_s; and fd_step with method fd.
+// hessian_wall_s; fd_step with method fd; r2 (the fit's) and radius with quadfit. Scale-free
+// twins for every method, in relative coordinates (H_ij a_i a_j, clip_hessian.hpp): arrays
+// rel_hessian, rel_eigenvalues; metrics rel_trace, rel_top_eigenvalue, rel_condition_number,
+// rel_offdiag_ratio (coupling is scale-free as it is).
 #include "tasks/hessian_task.hpp"
 
 #include <ATen/ATen.h>
@@ -32,6 +37,10 @@
 
 namespace qharness {
 namespace {
+
+// quadfit's default sample count per coefficient of the fitted quadratic: enough redundancy
+// that the rounding jumps average out instead of being interpolated.
+constexpr std::size_t kQuadfitSamplesPerCoefficient = 4;
 
 void run_hessian(TrialContext& ctx) {
   const ResolvedConfig& cfg = ctx.config();
@@ -76,20 +85,32 @@ void run_hessian(TrialContext& ctx) {
         point);
     for (std::size_t k = 0; k < clips.size(); ++k) clips[k].slot->clip = saved[k];
   } else {
-    h = fd_hessian(
-        [&](const std::vector<double>& x) {
-          std::vector<double> all = x0;
-          for (std::size_t k = 0; k < clips.size(); ++k) all[clips[k].entry] = x[k];
-          ptq.calibrator->set_clips(all);
-          return ptq.calib_loss();
-        },
-        point, cfg.get_double("hessian.fd_step"));
+    // fd and quadfit see the true quantized loss: a forward pass, no straight-through.
+    auto loss_at = [&](const std::vector<double>& x) {
+      std::vector<double> all = x0;
+      for (std::size_t k = 0; k < clips.size(); ++k) all[clips[k].entry] = x[k];
+      ptq.calibrator->set_clips(all);
+      return ptq.calib_loss();
+    };
+    if (method == "fd") {
+      h = fd_hessian(loss_at, point, cfg.get_double("hessian.fd_step"));
+    } else {
+      const auto given = static_cast<std::size_t>(cfg.get_int("hessian.samples"));
+      const std::size_t samples = given > 0 ? given : kQuadfitSamplesPerCoefficient * quadratic_coefficients(point.size());
+      h = quadfit_hessian(loss_at, point, cfg.get_double("hessian.radius"), samples,
+                          static_cast<std::uint64_t>(ctx.seed()));
+    }
     ptq.calibrator->set_clips(x0);
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const HessianSummary s = summarize_hessian(h);
+  const HessianEstimate rel = relative_hessian(h, point);
+  const HessianSummary rs = summarize_hessian(rel);
   std::cerr << "  hessian (" << method << ") over " << clips.size() << " clip(s): trace " << s.trace
-            << ", top eigenvalue " << s.top_eigenvalue << ", coupling " << s.coupling << "\n";
+            << ", top eigenvalue " << s.top_eigenvalue << " (relative coordinates: " << rs.top_eigenvalue
+            << "), coupling " << s.coupling;
+  if (method == "quadfit") std::cerr << ", fit r2 " << h.fit_r2 << " over " << h.evaluations << " evaluations";
+  std::cerr << "\n";
 
   const std::uint64_t n = clips.size();
   ctx.array("hessian", NdArray{{n, n}, h.hessian, names});
@@ -102,6 +123,18 @@ void run_hessian(TrialContext& ctx) {
   if (std::isfinite(s.condition_number)) ctx.metric("condition_number", s.condition_number);
   ctx.metric("offdiag_ratio", s.offdiag_ratio);
   ctx.metric("coupling", s.coupling);
+  // Scale-free: the same in relative (log-clip) coordinates. coupling needs no twin: it is
+  // invariant under H -> D H D already.
+  ctx.array("rel_hessian", NdArray{{n, n}, rel.hessian, names});
+  ctx.array("rel_eigenvalues", NdArray{{n}, rs.eigenvalues, {}});
+  ctx.metric("rel_trace", rs.trace);
+  ctx.metric("rel_top_eigenvalue", rs.top_eigenvalue);
+  if (std::isfinite(rs.condition_number)) ctx.metric("rel_condition_number", rs.condition_number);
+  ctx.metric("rel_offdiag_ratio", rs.offdiag_ratio);
+  if (method == "quadfit") {
+    ctx.metric("r2", h.fit_r2);
+    ctx.metric("radius", cfg.get_double("hessian.radius"));
+  }
   if (n >= 2) {
     std::vector<std::string> pairs;
     double sum = 0;
@@ -132,11 +165,19 @@ SchemaNode hessian_schema() {
                                  "lp-pstar with the studied clips set to `values`"));
   s.add("values", SchemaNode::leaf(ParamType::DoubleList, YAML::Node(YAML::NodeType::Sequence),
                                    "at: values: one clip value per studied clip, in the order of hessian.layers (weight before activation)"));
-  s.add("method", SchemaNode::one_of({"exact", "fd"}, "exact",
-                                     "exact: double backward through the straight-through estimator; fd: central "
-                                     "finite differences (2n^2+1 evaluations)"));
+  s.add("method", SchemaNode::one_of({"exact", "fd", "quadfit"}, "exact",
+                                     "exact: double backward through the straight-through estimator (a Gauss-Newton "
+                                     "matrix over activation clips); fd: central finite differences (2n^2+1 "
+                                     "evaluations); quadfit: a quadratic fitted by least squares to the quantized loss "
+                                     "at random points around the clips"));
   s.add("fd_step", SchemaNode::leaf(ParamType::Double, YAML::Node("1.0e-2"),
                                     "fd: the relative step, h_i = fd_step * clip_i").range(1e-12, 1.0));
+  s.add("radius", SchemaNode::leaf(ParamType::Double, YAML::Node("0.1"),
+                                   "quadfit: the sampling box's half-width relative to each clip, "
+                                   "clip_i * (1 +- radius)").range(1e-6, 0.99));
+  s.add("samples", SchemaNode::leaf(ParamType::Int, YAML::Node("0"),
+                                    "quadfit: random points fitted (plus the clips themselves); 0 = 4 x the "
+                                    "quadratic's 1 + n + n(n+1)/2 coefficients").range(0, {}));
   return s;
 }
 
