@@ -1,21 +1,23 @@
 // The `landscape` task:
 //
 //   landscape: {layers: [first-quantized, second-quantized], params: activations, grid: 41,
-//               range: [0.05, 1.0], at: lp-pstar, rows: []}
+//               window: relative, range: [], at: lp-pstar, rows: []}
 //
 // The PTQ model (ptq_model.hpp: trained model, quantizers from quant:, one resident
 // calibration batch of data.calibration.size images) is put at `at` (lp-pstar, or lapq: the
 // ptq block's p_grid and optimizer). Two layers' clips of kind `params` (clip_selection.hpp:
 // names or first-quantized / second-quantized / last-quantized) then run over a grid x grid
-// lattice, each from range[0] to range[1] times its tensor's max|x|; every other clip stays at
-// its init. Row i varies layer a's clip, column j layer b's. `rows: [start, stop)` computes
+// lattice, each from range[0] to range[1] times its reference value: with window relative
+// (default) the clip at that point (range [] = [0.5, 1.5]), with window absolute its
+// tensor's max|x| (range [] = [0.05, 1.0]); every other clip stays at its init. Row i varies layer a's clip, column j layer b's. `rows: [start, stop)` computes
 // only those rows, so one surface can be split across trials like any sweep axis
 // (sweep.zip on landscape.rows); [] = every row.
 //
 // Records arrays landscape [rows, grid], axis_a [rows] and axis_b [grid] (clip values),
 // clip_init [2] (the two clips' init, layer_names [a, b]); metrics nonseparability (nonseparability.hpp, over this trial's
 // rows), loss_init, loss_min, clip_a_at_min, clip_b_at_min, clip_a_init, clip_b_init,
-// max_abs_a, max_abs_b, row_start, row_stop, evals, landscape_wall_s.
+// max_abs_a, max_abs_b, range_low, range_high (the range used), row_start, row_stop, evals,
+// landscape_wall_s.
 #include "tasks/landscape_task.hpp"
 
 #include <chrono>
@@ -29,6 +31,13 @@
 
 namespace qharness {
 namespace {
+
+// The windows' default ranges. Relative: half to one and a half times each clip at the
+// operating point, as the LAPQ reference's separability script does, so that the surface shows
+// the neighbourhood a clip search explores rather than the radical saturation at tiny clips.
+const std::vector<double> kRelativeRange = {0.5, 1.5};
+// Absolute: 5% to 100% of each tensor's max|x| (the study's first version).
+const std::vector<double> kAbsoluteRange = {0.05, 1.0};
 
 void run_landscape(TrialContext& ctx) {
   const ResolvedConfig& cfg = ctx.config();
@@ -51,14 +60,20 @@ void run_landscape(TrialContext& ctx) {
     start = static_cast<std::size_t>(rows_spec[0]);
     stop = static_cast<std::size_t>(rows_spec[1]);
   }
-  const std::vector<double> range = cfg.get_doubles("landscape.range");
-  const std::vector<double> fractions = linspace(range[0], range[1], static_cast<long>(grid));
-  std::vector<double> axis_a, axis_b;
-  for (std::size_t i = start; i < stop; ++i) axis_a.push_back(fractions[i] * a.max_abs);
-  for (double f : fractions) axis_b.push_back(f * b.max_abs);
-
   std::vector<double> x = ptq.calibrator->clips();
   const std::vector<double> x0 = x;
+  // Each axis runs over `range` times its reference value: the clip at the operating point
+  // (window relative) or the tensor's max|x| (window absolute).
+  const bool relative = cfg.get_string("landscape.window") == "relative";
+  std::vector<double> range = cfg.get_doubles("landscape.range");
+  if (range.empty()) range = relative ? kRelativeRange : kAbsoluteRange;
+  const double reference_a = relative ? x0[a.entry] : a.max_abs;
+  const double reference_b = relative ? x0[b.entry] : b.max_abs;
+  const std::vector<double> fractions = linspace(range[0], range[1], static_cast<long>(grid));
+  std::vector<double> axis_a, axis_b;
+  for (std::size_t i = start; i < stop; ++i) axis_a.push_back(fractions[i] * reference_a);
+  for (double f : fractions) axis_b.push_back(f * reference_b);
+
   const double loss_init = ptq.calib_loss();
   const auto started = std::chrono::steady_clock::now();
   std::vector<double> surface;
@@ -94,6 +109,8 @@ void run_landscape(TrialContext& ctx) {
   ctx.metric("clip_b_init", x0[b.entry]);
   ctx.metric("max_abs_a", a.max_abs);
   ctx.metric("max_abs_b", b.max_abs);
+  ctx.metric("range_low", range[0]);
+  ctx.metric("range_high", range[1]);
   ctx.metric("row_start", static_cast<double>(start));
   ctx.metric("row_stop", static_cast<double>(stop));
   ctx.metric("evals", static_cast<double>(surface.size()));
@@ -112,10 +129,16 @@ SchemaNode landscape_schema() {
   s.add("layers", layers);
   s.add("params", SchemaNode::one_of({"activations", "weights"}, "activations", "which clip of the two layers varies"));
   s.add("grid", SchemaNode::leaf(ParamType::Int, YAML::Node("41"), "points per axis").range(2, 10000));
-  SchemaNode range = SchemaNode::leaf(ParamType::DoubleList, YAML::Load("[0.05, 1.0]"),
-                                      "[low, high]: each axis's clips as fractions of the largest magnitude in its tensor");
+  s.add("window", SchemaNode::one_of({"relative", "absolute"}, "relative",
+                                     "what `range` multiplies: relative = each clip at the operating point `at` "
+                                     "(default range [0.5, 1.5]); absolute = its tensor's largest magnitude (default "
+                                     "range [0.05, 1.0], dominated by the collapse at tiny clips)"));
+  SchemaNode range = SchemaNode::leaf(ParamType::DoubleList, YAML::Node(YAML::NodeType::Sequence),
+                                      "[low, high]: each axis's clips as multiples of its window's reference value; "
+                                      "[] = the window's default");
   range.check = [](const YAML::Node& v) -> std::string {
-    if (v.size() != 2) return "must be [low, high]";
+    if (v.size() == 0) return "";
+    if (v.size() != 2) return "must be [low, high] or []";
     if (!(v[0].as<double>() > 0)) return "low must be > 0";
     if (!(v[1].as<double>() > v[0].as<double>())) return "high must be > low";
     return "";
