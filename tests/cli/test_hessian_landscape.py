@@ -74,10 +74,10 @@ class HessianLandscape(CliTestCase):
             self.assertEqual(t["status"], "done", t["error"])
         return ts
 
-    def test_exact_and_fd_hessians_over_the_activation_clips(self):
-        self.run_exp("hess-methods", HESSIAN, "hessian.method=exact,fd")
-        exact, fd = self.done("hess-methods")
-        for t in (exact, fd):
+    def test_exact_fd_and_quadfit_hessians_over_the_activation_clips(self):
+        self.run_exp("hess-methods", HESSIAN, "hessian.method=exact,fd,quadfit")
+        exact, fd, quadfit = self.done("hess-methods")
+        for t in (exact, fd, quadfit):
             h = t["arrays"]["hessian"]
             self.assertEqual(h.shape, (4, 4))
             self.assertEqual(t["names"]["hessian"], ACT_LAYERS)
@@ -93,7 +93,26 @@ class HessianLandscape(CliTestCase):
             self.assertEqual(t["arrays"]["gaussian_curvature"].shape, (3,))
             self.assertEqual(t["names"]["gaussian_curvature"], ["conv2|fc1", "fc1|fc2", "fc2|fc3"])
             self.assertTrue(np.all(t["arrays"]["clip"] > 0))
+            # The scale-free twin: H_ij a_i a_j, summarized the same way.
+            a = t["arrays"]["clip"]
+            rel = t["arrays"]["rel_hessian"]
+            self.assertTrue(np.allclose(rel, h * np.outer(a, a), rtol=1e-6, atol=0))
+            rel_ev = np.linalg.eigvalsh(rel)
+            self.assertTrue(np.allclose(t["arrays"]["rel_eigenvalues"], rel_ev, rtol=1e-6, atol=1e-12))
+            self.assertAlmostEqual(m["rel_top_eigenvalue"], float(rel_ev[-1]), places=8)
+            self.assertAlmostEqual(m["rel_trace"], float(np.trace(rel)), places=8)
+            if "rel_condition_number" in m:
+                self.assertAlmostEqual(m["rel_condition_number"],
+                                       float(np.abs(rel_ev).max() / np.abs(rel_ev).min()), delta=1e-6 * m["rel_condition_number"])
+            off = rel - np.diag(np.diag(rel))
+            self.assertAlmostEqual(m["rel_offdiag_ratio"], float(np.linalg.norm(off) / np.linalg.norm(np.diag(rel))), places=8)
         self.assertEqual(exact["metrics"]["evals"], 1)
+        # quadfit: 4 x (1 + 4 + 10) random points plus the clips themselves, r2 of the fit.
+        self.assertEqual(quadfit["metrics"]["evals"], 4 * 15 + 1)
+        self.assertTrue(0 < quadfit["metrics"]["r2"] <= 1)
+        self.assertEqual(quadfit["metrics"]["radius"], 0.1)
+        self.assertNotIn("r2", exact["metrics"])
+        self.assertAlmostEqual(quadfit["metrics"]["calib_loss"], fd["metrics"]["calib_loss"], places=6)
         self.assertEqual(fd["metrics"]["evals"], 2 * 4 * 4 + 1)
         self.assertEqual(fd["metrics"]["fd_step"], 0.01)
         self.assertNotIn("fd_step", exact["metrics"])
@@ -128,9 +147,14 @@ class HessianLandscape(CliTestCase):
         self.assertEqual(whole["names"]["clip_init"], ["conv2", "fc1"])   # first- and second-quantized
         a, b = whole["arrays"]["axis_a"], whole["arrays"]["axis_b"]
         m = whole["metrics"]
-        self.assertAlmostEqual(a[0], 0.05 * m["max_abs_a"], places=5)
-        self.assertAlmostEqual(a[-1], m["max_abs_a"], places=5)
-        self.assertAlmostEqual(b[-1], m["max_abs_b"], places=5)
+        # The default window: 0.5 to 1.5 times each clip at the operating point, which sits in
+        # the middle of the grid (the loss there is the operating point's).
+        self.assertEqual((m["range_low"], m["range_high"]), (0.5, 1.5))
+        self.assertAlmostEqual(a[0], 0.5 * m["clip_a_init"], places=6)
+        self.assertAlmostEqual(a[-1], 1.5 * m["clip_a_init"], places=6)
+        self.assertAlmostEqual(b[0], 0.5 * m["clip_b_init"], places=6)
+        self.assertAlmostEqual(b[2], m["clip_b_init"], places=6)
+        self.assertAlmostEqual(float(s[2, 2]), m["loss_init"], places=5)
         self.assertAlmostEqual(m["loss_min"], float(s.min()), places=6)
         self.assertTrue(0 <= m["nonseparability"] <= 1)
         self.assertEqual(m["evals"], 25)
@@ -141,6 +165,15 @@ class HessianLandscape(CliTestCase):
         self.assertEqual([p["arrays"]["landscape"].shape for p in parts], [(2, 5), (3, 5)])
         self.assertTrue(np.allclose(np.concatenate([p["arrays"]["landscape"] for p in parts]), s, rtol=0, atol=1e-6))
         self.assertTrue(np.allclose(np.concatenate([p["arrays"]["axis_a"] for p in parts]), a))
+        # The absolute window: fractions of each tensor's max|x|, 0.05 to 1.0 by default.
+        self.run_exp("land-abs", LANDSCAPE, "landscape.window=absolute")
+        (absolute,) = self.done("land-abs")
+        a, b, m = absolute["arrays"]["axis_a"], absolute["arrays"]["axis_b"], absolute["metrics"]
+        self.assertEqual((m["range_low"], m["range_high"]), (0.05, 1.0))
+        self.assertAlmostEqual(a[0], 0.05 * m["max_abs_a"], places=5)
+        self.assertAlmostEqual(a[-1], m["max_abs_a"], places=5)
+        self.assertAlmostEqual(b[-1], m["max_abs_b"], places=5)
+        self.assertTrue(0 <= m["nonseparability"] <= 1)
         # A distant pair, on weight clips.
         self.run_exp("land-far", LANDSCAPE, "quant.weights.bits=4", "landscape.params=weights",
                      "landscape.layers=[first-quantized, last-quantized]")
