@@ -1,7 +1,8 @@
-"""The gradient-bias figure of 4-bit training (quant-train, LUQ): per variant, the bias and the
-relative error of the weight gradient computed from the quantized neural gradient against the
-unquantized one (metrics grad_bias, grad_error: mean over the gradient-quantized layers at the
-last measurement), as bars with error bars (std over the seeds), one row of panels per model.
+"""The gradient-bias figure of 4-bit training (quant-train, LUQ): per variant, the bias (raw, and
+debiased: without the sampling floor sqrt(error / S) of S quantizations) and the relative error
+of the weight gradient computed from the quantized neural gradient against the unquantized one
+(metrics grad_bias, grad_bias_debiased, grad_error: mean over the gradient-quantized layers at
+the last measurement), as bars with error bars (std over the seeds), one row of panels per model.
 A variant is the trial's report.label (when set) plus the swept keys that still tell apart
 trials of one model and label (e.g. the gradient bits)."""
 from collections import OrderedDict
@@ -9,7 +10,8 @@ from collections import OrderedDict
 import matplotlib.pyplot as plt
 import numpy as np
 
-METRICS = [("grad_bias", "bias  ||E dW(q) - dW(g)|| / ||dW(g)||"),
+METRICS = [("grad_bias", "raw bias  ||mean_S dW(q) - dW(g)|| / ||dW(g)||"),
+           ("grad_bias_debiased", "debiased bias (sampling floor sqrt(error/S) removed)"),
            ("grad_error", "relative error  E||dW(q) - dW(g)||^2 / ||dW(g)||^2")]
 
 
@@ -46,12 +48,14 @@ def gradient_bias(trials, out_dir, save):
     if not runs:
         return []
     models = list(OrderedDict.fromkeys(_model(t) for t in runs))
-    fig, axes = plt.subplots(len(models), 2, figsize=(11, 3.6 * len(models)), squeeze=False)
+    # Results from before grad_bias_debiased existed have two panels per model.
+    metrics = [(m, title) for m, title in METRICS if all(m in t.metrics for t in runs)]
+    fig, axes = plt.subplots(len(models), len(metrics), figsize=(5.5 * len(metrics), 3.6 * len(models)), squeeze=False)
     for row, model in enumerate(models):
         variants = _variants([t for t in runs if _model(t) == model])
         names = list(variants)
         x = np.arange(len(names))
-        for col, (metric, title) in enumerate(METRICS):
+        for col, (metric, title) in enumerate(metrics):
             ax = axes[row][col]
             values = [np.array([t.metrics[metric] for t in variants[n]]) for n in names]
             means = np.array([v.mean() for v in values])

@@ -59,6 +59,12 @@ class QuantTrain(CliTestCase):
             self.assertLess(r["series"]["lr"][-1], r["series"]["lr"][0] + 1e-9)
         # Rounding to the nearest power of two biases the weight gradient; luq does not.
         self.assertGreater(rdn["metrics"]["grad_bias"], 2 * luq["metrics"]["grad_bias"])
+        # The debiased bias: rdn is deterministic (no sampling floor), so it keeps its raw value;
+        # luq's raw bias is mostly its sampling floor sqrt(error / 64), which the debiased one drops.
+        self.assertEqual(rdn["arrays"]["grad_bias_debiased"].shape, (3, 3))
+        self.assertAlmostEqual(rdn["metrics"]["grad_bias_debiased"], rdn["metrics"]["grad_bias"],
+                               delta=1e-6 * rdn["metrics"]["grad_bias"])
+        self.assertLess(luq["metrics"]["grad_bias_debiased"], 0.5 * luq["metrics"]["grad_bias"])
 
         # Same config and seed: the same numbers, stochastic rounding included.
         again = os.path.join(self.tmp, "again")

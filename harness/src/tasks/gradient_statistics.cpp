@@ -2,7 +2,10 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
+#include <stdexcept>
 
 #include "tasks/recording_quantizer.hpp"
 
@@ -22,8 +25,15 @@ at::Tensor weight_gradient(QuantLayer& layer, const at::Tensor& x, const at::Ten
 
 }  // namespace
 
+double debiased_bias(double bias, double error, int samples) {
+  if (samples < 2) throw std::invalid_argument("debiased_bias: needs at least 2 samples");
+  const double s = samples;
+  return std::sqrt(std::max(0.0, (s * bias * bias - error) / (s - 1.0)));
+}
+
 GradientStatistics measure_gradient_statistics(QModel& model, const std::vector<NamedQuantLayer>& layers,
                                                const at::Tensor& images, const at::Tensor& labels, int samples) {
+  if (samples < 2) throw std::invalid_argument("gradient statistics: stats_samples must be >= 2 (the debiased bias needs two)");
   const bool was_training = model.is_training();
   model.eval();
   // Keep the parameters' gradients: measuring must not disturb a training step.
@@ -35,11 +45,11 @@ GradientStatistics measure_gradient_statistics(QModel& model, const std::vector<
     auto g = std::make_shared<RecordingQuantizer>(l.layer->grad_quant.quantizer);
     l.layer->grad_quant.quantizer = g;
     grads.push_back(g);
-    std::shared_ptr<RecordingQuantizer> in;
-    if (l.layer->input_quant.active()) {
-      in = std::make_shared<RecordingQuantizer>(l.layer->input_quant.quantizer);
-      l.layer->input_quant.quantizer = in;
-    }
+    // Every layer's input as its product sees it: through the input quantizer when there is
+    // one, else a pass-through probe (a layer with FP32 inputs, or the first layer's image,
+    // flattened for a Linear as the layer flattens it).
+    auto in = std::make_shared<RecordingQuantizer>(l.layer->input_quant.quantizer);
+    l.layer->input_quant.quantizer = in;
     inputs.push_back(in);
   }
   at::Tensor loss = at::cross_entropy_loss(model.forward(images), labels);
@@ -50,9 +60,7 @@ GradientStatistics measure_gradient_statistics(QModel& model, const std::vector<
     at::NoGradGuard no_grad;
     for (std::size_t i = 0; i < layers.size(); ++i) {
       QuantLayer& layer = *layers[i].layer;
-      // The layer's input as its product saw it: the input quantizer's output, or the image
-      // for the first layer (which has no input quantizer).
-      const at::Tensor x = inputs[i] ? inputs[i]->returned : images;
+      const at::Tensor x = inputs[i]->returned;
       const at::Tensor g = grads[i]->seen;
       QuantSlot& slot = layer.grad_quant;
       const at::Tensor clip = slot.clip.defined() ? slot.clip : grads[i]->inner->calibrate(g, slot.target);
@@ -68,11 +76,12 @@ GradientStatistics measure_gradient_statistics(QModel& model, const std::vector<
       s.layers.push_back(layers[i].name);
       s.bias.push_back(ref_sq > 0 ? std::sqrt((mean - reference).pow(2).sum().item<double>() / ref_sq) : 0.0);
       s.error.push_back(ref_sq > 0 ? err / ref_sq : 0.0);
+      s.debiased_bias.push_back(debiased_bias(s.bias.back(), s.error.back(), samples));
     }
   }
   for (std::size_t i = 0; i < layers.size(); ++i) {
     layers[i].layer->grad_quant.quantizer = grads[i]->inner;
-    if (inputs[i]) layers[i].layer->input_quant.quantizer = inputs[i]->inner;
+    layers[i].layer->input_quant.quantizer = inputs[i]->inner;   // empty again where it was
   }
   std::size_t k = 0;
   for (auto& p : model.parameters()) {

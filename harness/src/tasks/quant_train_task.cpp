@@ -95,20 +95,26 @@ void run_quant_train(TrialContext& ctx) {
   if (!stats.empty()) {
     // Rows are layers, columns the measurement points (epochs in stats_epochs).
     const std::size_t n_layers = stats[0].layers.size(), n_points = stats.size();
-    std::vector<double> bias(n_layers * n_points), error(n_layers * n_points);
-    double last_bias = 0, last_error = 0;
+    std::vector<double> bias(n_layers * n_points), error(n_layers * n_points), debiased(n_layers * n_points);
+    double last_bias = 0, last_error = 0, last_debiased = 0;
     for (std::size_t p = 0; p < n_points; ++p)
       for (std::size_t l = 0; l < n_layers; ++l) {
         bias[l * n_points + p] = stats[p].bias[l];
         error[l * n_points + p] = stats[p].error[l];
+        debiased[l * n_points + p] = stats[p].debiased_bias[l];
       }
     for (std::size_t l = 0; l < n_layers; ++l) {
       last_bias += stats.back().bias[l] / double(n_layers);
       last_error += stats.back().error[l] / double(n_layers);
+      last_debiased += stats.back().debiased_bias[l] / double(n_layers);
     }
+    // grad_bias is the raw statistic (it includes the sampling floor ~ sqrt(grad_error /
+    // stats_samples)); grad_bias_debiased removes the floor (gradient_statistics.hpp).
     ctx.metric("grad_bias", last_bias);
+    ctx.metric("grad_bias_debiased", last_debiased);
     ctx.metric("grad_error", last_error);
     ctx.array("grad_bias", NdArray{{n_layers, n_points}, bias, stats[0].layers});
+    ctx.array("grad_bias_debiased", NdArray{{n_layers, n_points}, debiased, stats[0].layers});
     ctx.array("grad_error", NdArray{{n_layers, n_points}, error, stats[0].layers});
     ctx.array("stats_epochs", NdArray{{stats_at.size()}, std::vector<std::int64_t>(stats_at.begin(), stats_at.end()), {}});
   }
@@ -121,7 +127,8 @@ SchemaNode quant_train_schema() {
   s.add("stats_points", SchemaNode::leaf(ParamType::Int, YAML::Node("3"),
                                          "gradient bias/error measured before training and at this many evenly spaced epochs").range(0, {}));
   s.add("stats_samples", SchemaNode::leaf(ParamType::Int, YAML::Node("16"),
-                                          "independent gradient quantizations per measurement").range(1, {}));
+                                          "independent gradient quantizations per measurement (>= 2: the "
+                                          "debiased bias removes their sampling floor)").range(2, {}));
   s.add("stats_batch", SchemaNode::leaf(ParamType::Int, YAML::Node("64"), "images in the measurement batch").range(1, {}));
   return s;
 }
