@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "plugins/quantizers/uniform/clip_calibration.hpp"
+#include "plugins/quantizers/uniform/uniform_quantizer.hpp"
 
 namespace qharness::plugins::uniform {
 namespace {
@@ -43,8 +44,8 @@ TEST(Sawb, FusedStatisticsEqualTheFloat64FormulaPerTensorAndPerChannelForAnyThre
       if (!is_signed) x = x.clamp_min(0);
       const at::Tensor d = x.to(at::kDouble);
       const double max = (is_signed ? d.abs() : d).max().item<double>();
-      const double formula = std::min(
-          12.1 * d.pow(2).mean().sqrt().item<double>() - 12.2 * d.abs().mean().item<double>(), max);
+      const double sawb = 12.1 * d.pow(2).mean().sqrt().item<double>() - 12.2 * d.abs().mean().item<double>();
+      const double formula = std::min(sawb > 0 ? sawb : max, max);   // <= 0: max|x| (n = 1)
       const double clip = calibrate_clip(x, Grid::Integer, 4, is_signed, false, 0, o).item<double>();
       EXPECT_NEAR(clip, std::max(formula, 1e-12), 1e-6 * std::abs(formula) + 1e-12) << "n " << n;
     }
@@ -64,13 +65,57 @@ TEST(Sawb, FusedStatisticsEqualTheFloat64FormulaPerTensorAndPerChannelForAnyThre
   EXPECT_TRUE(one.equal(two));
 }
 
-TEST(Sawb, ClipIsCappedAtMaxAbs) {
-  // Two values: sqrt(E x^2) = E|x| = 1, so the formula gives -0.1: the floor; a constant tensor
-  // of 5s gives (12.1 - 12.2) * 5 < 0 as well; spread data gives less than max|x|.
-  at::Tensor x = at::tensor({-1.0f, 1.0f});
-  EXPECT_GT(sawb_clip(x), 0.0);
+double sawb_clip_on(const at::Tensor& x, Grid grid, bool is_signed) {
+  CalibrationOptions o;
+  o.method = Calibration::Sawb;
+  return calibrate_clip(x, grid, 4, is_signed, false, 0, o).item<double>();
+}
+
+TEST(Sawb, ClipIsCappedAtMaxAbsExceptOnTheLuqGrid) {
+  // One non-zero of four: sqrt(E x^2) = 5, E|x| = 2.5, so SAWB's clip is 12.1 * 5 - 12.2 * 2.5
+  // = 30, above max|x| = 10: capped on the harness's grids, not on the LUQ reference code's.
   at::Tensor y = at::tensor({0.0f, 0.0f, 0.0f, 10.0f});
-  EXPECT_LE(sawb_clip(y), 10.0);
+  EXPECT_DOUBLE_EQ(sawb_clip(y), 10.0);
+  EXPECT_NEAR(sawb_clip_on(y, Grid::LuqSawb, true), 30.0, 1e-5);
+}
+
+TEST(Sawb, NonPositiveClipFallsBackToMaxAbsInsteadOfZeroingTheTensor) {
+  // +-1: sqrt(E x^2) = E|x| = 1, the formula gives 12.1 - 12.2 = -0.1; a constant tensor of 5s
+  // gives -0.5. Both fall back to max|x|, which represents them exactly.
+  EXPECT_DOUBLE_EQ(sawb_clip(at::tensor({-1.0f, 1.0f, 1.0f, -1.0f})), 1.0);
+  EXPECT_DOUBLE_EQ(sawb_clip_on(at::full({6}, 5.0f), Grid::Integer, false), 5.0);
+  EXPECT_DOUBLE_EQ(sawb_clip_on(at::full({6}, 5.0f), Grid::LuqSawb, false), 5.0);
+  // The quantized tensor is the tensor, not zeros.
+  UniformQuantizer::Options o;
+  o.bits = 4;
+  o.calibration.method = Calibration::Sawb;
+  UniformQuantizer q(o);
+  at::Generator gen = at::detail::createCPUGenerator(0);
+  const QuantTarget w{TensorRole::Weight, true, 0};
+  const at::Tensor x = at::tensor({-2.0f, 2.0f, 2.0f, -2.0f, 2.0f});
+  EXPECT_TRUE(q.quantize(x, q.calibrate(x, w), w, gen).equal(x));
+}
+
+// The LUQ reference code's SAWB grid: signed 2^M + 1 levels k a / 2^(M-1), |k| <= 2^(M-1) (17
+// at 4 bits); unsigned [0, 2a] in 2^M - 1 steps of 2a / 15.
+TEST(Sawb, LuqGridHas17SignedLevelsAndAnUnsignedRangeOfTwiceTheClip) {
+  const double a = 0.8;
+  const at::Tensor clip = at::scalar_tensor(a, at::kFloat);
+  const at::Tensor x = at::linspace(-2.0, 2.0, 4001, at::kFloat);
+  UniformQuantizer::Options o;
+  o.bits = 4;
+  o.grid = Grid::LuqSawb;
+  UniformQuantizer q(o);
+  at::Generator gen = at::detail::createCPUGenerator(0);
+  const at::Tensor s = std::get<0>(at::_unique(q.quantize(x, clip, {TensorRole::Weight, true, 0}, gen))).to(at::kDouble);
+  ASSERT_EQ(s.numel(), 17);
+  const at::Tensor expected_signed = at::arange(-8, 9, at::kDouble) * (a / 8);
+  EXPECT_TRUE(at::allclose(std::get<0>(s.sort()), expected_signed, 0, 1e-6));
+  const at::Tensor u = std::get<0>(at::_unique(
+      q.quantize(x.clamp_min(0).view({1, -1}), clip, {TensorRole::Activation, false, 1}, gen))).to(at::kDouble);
+  ASSERT_EQ(u.numel(), 16);
+  const at::Tensor expected_unsigned = at::arange(0, 16, at::kDouble) * (2 * a / 15);
+  EXPECT_TRUE(at::allclose(std::get<0>(u.sort()), expected_unsigned, 0, 1e-6));
 }
 
 }  // namespace

@@ -209,9 +209,16 @@ at::Tensor calibrate_clip(const at::Tensor& x, Grid grid, std::int64_t bits, boo
       break;
     }
     case Calibration::Sawb: {
-      for (std::int64_t c = 0; c < channels; ++c)
-        clip[c] = std::min(options.sawb_c1 * std::sqrt(moments.mean_sq[c]) - options.sawb_c2 * moments.mean_abs[c],
-                           maxima[c]);
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const double sawb = options.sawb_c1 * std::sqrt(moments.mean_sq[c]) - options.sawb_c2 * moments.mean_abs[c];
+        // SAWB's linear fit is for bell-shaped data; it turns <= 0 when E|x| / sqrt(E[x^2])
+        // >= c1 / c2 (0.992 at 4 bits), i.e. when nearly every magnitude is the same. Such a
+        // tensor is represented best by clipping at its one magnitude: max|x|. (Clamping to
+        // the floor instead would quantize the whole tensor to zero.)
+        clip[c] = sawb > 0 ? sawb : maxima[c];
+        // The LUQ reference code does not cap its SAWB clip; the harness's grids do.
+        if (grid != Grid::LuqSawb) clip[c] = std::min(clip[c], maxima[c]);
+      }
       break;
     }
     case Calibration::Percentile: {

@@ -23,7 +23,11 @@
 //   percentile  the given percentile of |x| (signed) or of x (unsigned), e.g. 99.99.
 //   sawb        Choi et al., "Bridging the accuracy gap for 2-bit quantized neural networks"
 //               (SAWB): clip = c1 sqrt(E[x^2]) - c2 E|x| from the tensor's own statistics
-//               (c1 = 12.1, c2 = 12.2 at 4 bits, as used by LUQ), capped at minmax's clip.
+//               (c1 = 12.1, c2 = 12.2 at 4 bits, as used by LUQ), capped at minmax's clip
+//               (not on the luq grid, whose reference code does not cap). Where the formula
+//               gives a clip <= 0 (E|x| / sqrt(E[x^2]) >= c1 / c2, 0.992 at 4 bits: nearly all
+//               magnitudes equal, e.g. a +-c tensor) the clip is minmax's instead, the exact
+//               clip for such a tensor, rather than the floor that would zero it.
 // Per-channel calibration does the same for every slice along the channel axis.
 #include <ATen/core/Tensor.h>
 

@@ -11,9 +11,16 @@ using qharness::ParamSpec;
 using qharness::ParamType;
 
 // `sawb`: the uniform quantizer with SAWB's clip, recomputed from every tensor it sees (the
-// forward quantizer of LUQ's 4-bit training: weights signed, activations unsigned).
+// forward quantizer of LUQ's 4-bit training: weights signed, activations unsigned). `grid: luq`
+// is the LUQ reference code's grid (uniform_grid.hpp), for parity with its numbers. Where
+// SAWB's formula gives a clip <= 0 (E|x| / sqrt(E[x^2]) >= c1 / c2: a tensor whose magnitudes
+// are nearly all equal) the clip falls back to max|x| (clip_calibration.hpp).
 std::vector<ParamSpec> sawb_params() {
-  ParamSpec grid{"grid", ParamType::String, std::string("integer"), "integer (zero is a level) | reference", {"integer", "reference"}};
+  ParamSpec grid{"grid", ParamType::String, std::string("integer"),
+                 "integer: zero is a level; reference: LAPQ's (no zero); luq: the LUQ reference code's, signed "
+                 "2^M + 1 levels over [-a, a], unsigned [0, 2a] in 2^M - 1 steps, SAWB's clip not capped at the "
+                 "largest magnitude",
+                 {"integer", "reference", "luq"}};
   ParamSpec c1{"c1", ParamType::Double, std::monostate{}, "SAWB coefficient of sqrt(E[x^2]); default 12.1 at 4 bits"};
   ParamSpec c2{"c2", ParamType::Double, std::monostate{}, "SAWB coefficient of E|x|; default 12.2 at 4 bits"};
   return {grid, c1, c2};
@@ -25,7 +32,8 @@ std::unique_ptr<qharness::Quantizer> make_sawb(const qharness::Params& p) {
   o.bits = p.get_int("bits");
   o.per_channel = p.get_string("granularity") == "per-channel";
   o.stochastic = p.get_string("rounding") == "stochastic";
-  o.grid = p.get_string("grid") == "reference" ? Grid::Reference : Grid::Integer;
+  const std::string grid = p.get_string("grid");
+  o.grid = grid == "reference" ? Grid::Reference : grid == "luq" ? Grid::LuqSawb : Grid::Integer;
   o.calibration.method = Calibration::Sawb;
   if (p.has("c1") != p.has("c2")) throw std::invalid_argument("sawb: set both c1 and c2, or neither");
   if (p.has("c1")) {

@@ -10,6 +10,10 @@
 //   signed:    2^M levels -a + k * s, k in [0, 2^M - 1], s = 2a / (2^M - 1): both ends
 //              are levels, zero is not (the two middle levels are +-s/2).
 //   unsigned:  2^M levels k * s, s = a / (2^M - 1), the same as the integer grid.
+// luq-sawb: the grid of the LUQ reference code's SAWB quantizer (offered by `sawb` only):
+//   signed:    2^M + 1 levels k * s, k in [-2^(M-1), 2^(M-1)], s = a / 2^(M-1) (17 levels at
+//              4 bits: one more than 4 bits can encode; zero is a level);
+//   unsigned:  2^M levels k * s, k in [0, 2^M - 1], s = 2a / (2^M - 1): the range is [0, 2a].
 #include <ATen/core/Tensor.h>
 
 #include <cmath>
@@ -21,7 +25,7 @@
 
 namespace qharness::plugins::uniform {
 
-enum class Grid { Integer, Reference };
+enum class Grid { Integer, Reference, LuqSawb };
 
 struct GridParameters {
   at::Tensor scale;   // clip's shape and dtype; differentiable in clip
@@ -51,7 +55,16 @@ inline GridParameters grid_parameters(Grid grid, std::int64_t bits, bool is_sign
     g.offset = clip.neg();
     g.spec.lo = 0.0;
     g.spec.hi = levels_minus_1;
-  } else {  // unsigned: both grids are [0, a] with 2^M levels
+  } else if (grid == Grid::LuqSawb && is_signed) {
+    const double half = std::ldexp(1.0, static_cast<int>(bits) - 1);  // 2^(M-1)
+    g.scale = clip.div(half);
+    g.spec.lo = -half;
+    g.spec.hi = half;
+  } else if (grid == Grid::LuqSawb) {
+    g.scale = clip.mul(2.0).div(levels_minus_1);
+    g.spec.lo = 0.0;
+    g.spec.hi = levels_minus_1;
+  } else {  // unsigned integer and reference grids: [0, a] with 2^M levels
     g.scale = clip.div(levels_minus_1);
     g.spec.lo = 0.0;
     g.spec.hi = levels_minus_1;
