@@ -31,7 +31,7 @@ SHRINK = ["data.train_size=512", "data.test_size=256", "data.batch_size=64", "da
 # part (experiment name) -> metrics every trial must hold as finite numbers, and the number of trials.
 PROMISED = {
     "quickstart-ptq": (["top1", "calib_loss"], 8),
-    "quickstart-hessian": (["trace", "top_eigenvalue", "coupling", "offdiag_ratio"], 6),
+    "quickstart-hessian": (["trace", "top_eigenvalue", "rel_top_eigenvalue", "coupling", "offdiag_ratio"], 9),
     "quickstart-landscape": (["nonseparability"], 2),
     "quickstart-luq": (["top1"], 2),
     "quickstart-masks": (["kept_ratio", "top1_pruned", "top1_adaprune"], 3),
