@@ -12,6 +12,7 @@
 #include "driver/mask_diversity_cmd.hpp"
 #include "driver/schema_doc.hpp"
 #include "driver/slurm.hpp"
+#include "driver/slurm_suite.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "run/experiment.hpp"
 #include "run/runner.hpp"
@@ -89,9 +90,15 @@ int cmd_run(const std::string& file, const std::vector<std::string>& overrides, 
 int cmd_slurm(const std::string& file, const std::vector<std::string>& overrides, const SlurmOptions& options,
               const std::string& command_line) {
   check_experiment_file(file);
-  if (load_suite(file))
-    throw ConfigError(file + " is a suite: submit each of its parts (`suite:`) with `qharness slurm PART.yaml`");
   PluginRegistry registry = load_plugins();
+  if (auto suite = load_suite(file)) {
+    SuiteSubmitOptions suite_options;
+    suite_options.slurm = options;
+    suite_options.overrides = overrides;
+    suite_options.command_line = command_line;
+    suite_options.analysis_dir = analysis_dir();
+    return slurm_submit_suite(*suite, registry, suite_options);
+  }
   RawConfig raw = load_experiment(file);
   apply_overrides(raw, overrides);
   Experiment exp = build_experiment(std::move(raw), registry);
@@ -173,10 +180,11 @@ int main(int argc, char** argv) {
   mask_diversity->add_option("--size", diversity.size, "number of weights K (default M*M: one MxM block)");
 
   SlurmOptions slurm_options;
-  auto* slurm = app.add_subcommand("slurm", "submit the experiment's shards as a Slurm job array, plus a merge job");
-  slurm->add_option("file", file, "experiment YAML")->required();
+  auto* slurm = app.add_subcommand("slurm", "submit the experiment's shards as a Slurm job array plus a merge job; "
+                                             "a suite as one chain: checkpoints, each part's array and merge, the report");
+  slurm->add_option("file", file, "experiment YAML, or a suite of them (`suite:`)")->required();
   slurm->add_option("overrides", overrides, "key.path=value (override) or key.path=a,b,c (sweep axis)");
-  slurm->add_option("--tasks", slurm_options.tasks, "N: array tasks 0..N-1, task I runs shard I/N")->required();
+  slurm->add_option("--tasks", slurm_options.tasks, "N: array tasks 0..N-1, task I runs shard I/N (a suite: at most N per part)")->required();
   slurm->add_option("--partition", slurm_options.partition, "Slurm partition (default: the cluster's default)");
   slurm->add_option("--time", slurm_options.time, "time limit of each task, e.g. 2:00:00 (default: the partition's)");
   slurm->add_option("--cpus", slurm_options.cpus, "CPUs per task; with threads: auto, also the torch threads");

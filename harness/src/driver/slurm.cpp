@@ -3,10 +3,8 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/filesystem.hpp>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -29,42 +27,11 @@ const std::regex kSlurmTime(R"(^(\d+|\d+:\d+|\d+:\d+:\d+|\d+-\d+|\d+-\d+:\d+|\d+
 const std::regex kSlurmMem(R"(^\d+[KMGTkmgt]?$)");
 const std::regex kSlurmPartition(R"(^[A-Za-z0-9_.,-]+$)");
 
-// A value on an `#SBATCH --opt=value` line: sbatch strips double quotes there, and reads the
-// line up to the first blank otherwise.
-std::string directive_value(const std::string& v) {
-  if (v.find_first_of("\"\n") != std::string::npos)
-    throw ConfigError("slurm: '" + v + "' contains a double quote or a newline, which an #SBATCH line cannot hold");
-  return v.find_first_of(" \t") == std::string::npos ? v : "\"" + v + "\"";
-}
-
-// Text for a `# ...` comment line: a newline in it would end the comment.
-std::string one_line(std::string text) {
-  for (char& c : text)
-    if (c == '\n' || c == '\r') c = ' ';
-  return text;
-}
-
 std::string join_quoted(const std::vector<std::string>& words) {
   std::string s;
   for (const auto& w : words) s += " " + shell_quote(w);
   return s;
 }
-
-// The #SBATCH lines the array and the merge share.
-std::string resource_directives(const SlurmOptions& o, bool with_cpus) {
-  std::string s;
-  if (!o.partition.empty()) s += "#SBATCH --partition=" + o.partition + "\n";
-  if (!o.time.empty()) s += "#SBATCH --time=" + o.time + "\n";
-  if (with_cpus && o.cpus) s += "#SBATCH --cpus-per-task=" + std::to_string(*o.cpus) + "\n";
-  if (!o.mem.empty()) s += "#SBATCH --mem=" + o.mem + "\n";
-  return s;
-}
-
-const char* kFileLockingNote =
-    "# HDF5 file locks fail or hang on many network filesystems (NFS, Lustre, GPFS). qharness\n"
-    "# never has two processes write one file (each writes its own trial and shard files to a\n"
-    "# temporary name and renames them into place), so it does not need them.\n"
-    "export HDF5_USE_FILE_LOCKING=FALSE\n";
 
 bool on_path(const std::string& program) {
   if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
@@ -74,17 +41,56 @@ bool on_path(const std::string& program) {
   return false;
 }
 
-// Runs `command` with /bin/sh, returns its stdout; throws when it exits non-zero (its stderr has
-// already gone to ours).
+// A value on an `#SBATCH --opt=value` line: sbatch strips double quotes there, and reads the
+// line up to the first blank otherwise.
+std::string slurm_directive_value(const std::string& v) {
+  if (v.find_first_of("\"\n") != std::string::npos)
+    throw ConfigError("slurm: '" + v + "' contains a double quote or a newline, which an #SBATCH line cannot hold");
+  return v.find_first_of(" \t") == std::string::npos ? v : "\"" + v + "\"";
+}
 
-// Array jobs of this experiment (job name qh-<name>) of this user still queued or running,
-// by squeue next to sbatch; empty when there is no squeue to ask (a warning says so).
-std::vector<std::string> active_array_jobs(const SlurmOptions& o, const std::string& job_name) {
+}  // namespace
+
+const char* const kSlurmFileLockingNote =
+    "# HDF5 file locks fail or hang on many network filesystems (NFS, Lustre, GPFS). qharness\n"
+    "# never has two processes write one file (each writes its own trial and shard files to a\n"
+    "# temporary name and renames them into place), so it does not need them.\n"
+    "export HDF5_USE_FILE_LOCKING=FALSE\n";
+
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
+std::string slurm_job_directives(const std::string& job_name, const std::string& output, const std::string& workdir) {
+  return "#SBATCH --job-name=" + slurm_directive_value(job_name) + "\n#SBATCH --output=" +
+         slurm_directive_value(output) + "\n#SBATCH --open-mode=append\n#SBATCH --chdir=" +
+         slurm_directive_value(workdir) + "\n";
+}
+
+std::string slurm_resource_directives(const SlurmOptions& o, bool with_cpus) {
+  std::string s;
+  if (!o.partition.empty()) s += "#SBATCH --partition=" + o.partition + "\n";
+  if (!o.time.empty()) s += "#SBATCH --time=" + o.time + "\n";
+  if (with_cpus && o.cpus) s += "#SBATCH --cpus-per-task=" + std::to_string(*o.cpus) + "\n";
+  if (!o.mem.empty()) s += "#SBATCH --mem=" + o.mem + "\n";
+  return s;
+}
+
+void require_sbatch(const SlurmOptions& o) {
+  if (!o.print && !on_path(o.sbatch))
+    throw ConfigError("slurm: '" + o.sbatch +
+                      "' not found on PATH: submit from a machine with Slurm's client commands (a login node), "
+                      "or use --print to write and show the scripts without submitting");
+}
+
+std::vector<std::string> active_slurm_jobs(const SlurmOptions& o, const std::vector<std::string>& job_names) {
   const fs::path sbatch(o.sbatch);
   const std::string squeue = sbatch.has_parent_path() ? (sbatch.parent_path() / "squeue").string() : "squeue";
   std::string out;
   try {
-    out = run_capturing(shell_quote(squeue) + " --noheader --me --array --name=" + shell_quote(job_name) +
+    out = run_capturing(shell_quote(squeue) + " --noheader --me --array --name=" + shell_quote(join(job_names, ",")) +
                         " --format=%F");  // %F: the array's job id (%A is each task's own)
   } catch (const std::exception& e) {
     std::cerr << "warning: cannot check for running jobs of this experiment: " << e.what() << "\n";
@@ -96,18 +102,16 @@ std::vector<std::string> active_array_jobs(const SlurmOptions& o, const std::str
   return {ids.begin(), ids.end()};
 }
 
-void write_file(const fs::path& path, const std::string& text, bool executable) {
+void write_slurm_script(const fs::path& path, const std::string& text) {
   const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
   {
     std::ofstream out(tmp.string());
     out << text;
     if (!out) throw std::runtime_error("slurm: cannot write " + tmp.string());
   }
-  if (executable) fs::permissions(tmp, fs::owner_all | fs::group_read | fs::group_exe | fs::others_read | fs::others_exe);
+  fs::permissions(tmp, fs::owner_all | fs::group_read | fs::group_exe | fs::others_read | fs::others_exe);
   fs::rename(tmp, path);
 }
-
-}  // namespace
 
 std::string slurm_array_ranges(const std::vector<int>& ids) {
   std::string s;
@@ -159,15 +163,12 @@ SlurmScripts render_slurm_scripts(const SlurmJob& job, const std::vector<int>& p
     << "# after a preemption or a failed task runs only what is missing.\n"
     << "# Generated by: " << one_line(job.command_line) << "\n"
     << "# The binary, the experiment and the results must be on a filesystem every node shares.\n"
-    << "#SBATCH --job-name=" << directive_value("qh-" + job.name) << "\n"
+    << slurm_job_directives("qh-" + job.name, (dir / "logs" / "%x-%A_%a.out").string(), job.workdir)
     << "#SBATCH --array=0-" << o.tasks - 1 << "\n"
-    << "#SBATCH --output=" << directive_value((dir / "logs" / "%x-%A_%a.out").string()) << "\n"
-    << "#SBATCH --open-mode=append\n"
-    << "#SBATCH --chdir=" << directive_value(job.workdir) << "\n"
     << "# After a node failure or a preemption Slurm may requeue the task; it resumes where it stopped.\n"
     << "#SBATCH --requeue\n"
-    << resource_directives(o, true) << "set -eu\n"
-    << kFileLockingNote
+    << slurm_resource_directives(o, true) << "set -eu\n"
+    << kSlurmFileLockingNote
     << "# --shard is explicit: SLURM_ARRAY_TASK_COUNT counts the tasks submitted, which is fewer\n"
     << "# than " << n << " when a resubmission runs only the unfinished ones.\n"
     << "exec " << shell_quote(job.qharness) << " run " << shell_quote(job.experiment_file) << join_quoted(job.run_overrides)
@@ -181,34 +182,35 @@ SlurmScripts render_slurm_scripts(const SlurmJob& job, const std::vector<int>& p
     << "# when some failed or were cancelled (afterok would then never run it). It says which\n"
     << "# trials are missing or failed and exits 1 then; resubmitting runs them and merges again.\n"
     << "# Generated by: " << one_line(job.command_line) << "\n"
-    << "#SBATCH --job-name=" << directive_value("qh-" + job.name + "-merge") << "\n"
-    << "#SBATCH --output=" << directive_value((dir / "logs" / "%x-%j.out").string()) << "\n"
-    << "#SBATCH --open-mode=append\n"
-    << "#SBATCH --chdir=" << directive_value(job.workdir) << "\n"
-    << resource_directives(o, false) << "set -eu\n"
-    << kFileLockingNote
+    << slurm_job_directives("qh-" + job.name + "-merge", (dir / "logs" / "%x-%j.out").string(), job.workdir)
+    << slurm_resource_directives(o, false) << "set -eu\n"
+    << kSlurmFileLockingNote
     << "exec " << shell_quote(job.qharness) << " merge " << shell_quote(results_dir) << "\n";
   s.merge = m.str();
 
-  const std::string sbatch = shell_quote(o.sbatch);
-  std::ostringstream u;
-  u << "#!/bin/bash\n"
-    << "# The submission of experiment '" << one_line(job.name) << "'. Generated by: " << one_line(job.command_line) << "\n"
-    << "# To resubmit after a preemption or a failure, run that command again: it submits only the\n"
-    << "# array tasks that still have trials to run.\n"
-    << "set -eu\n";
-  if (!pending.empty()) {
-    u << "array_job=$(" << sbatch << " --parsable --array=" << slurm_array_ranges(pending) << " "
-      << shell_quote((dir / "array.sbatch").string()) << ")\n"
-      << "array_job=${array_job%%;*}\n"
-      << sbatch << " --parsable --dependency=afterany:\"$array_job\" " << shell_quote((dir / "merge.sbatch").string())
-      << "\n";
-  } else {
-    u << "# Every trial is done: only the merge is left.\n"
-      << sbatch << " --parsable " << shell_quote((dir / "merge.sbatch").string()) << "\n";
-  }
-  s.submit = u.str();
+  s.submit = render_submit_script(
+      "# The submission of experiment '" + one_line(job.name) + "'. Generated by: " + one_line(job.command_line) +
+          "\n# To resubmit after a preemption or a failure, run that command again: it submits only the\n"
+          "# array tasks that still have trials to run.\n" +
+          (pending.empty() ? "# Every trial is done: only the merge is left.\n" : ""),
+      experiment_calls(job, pending, ""), o.sbatch);
   return s;
+}
+
+std::vector<SbatchCall> experiment_calls(const SlurmJob& job, const std::vector<int>& pending, const std::string& prefix,
+                                         const std::vector<std::string>& checkpoint_vars) {
+  const fs::path dir(job.slurm_dir);
+  std::vector<SbatchCall> calls;
+  SbatchCall merge{prefix + "merge_job", (dir / "merge.sbatch").string(), "", {}, {}, "merge of " + job.name};
+  if (!pending.empty()) {
+    calls.push_back({prefix + "array_job", (dir / "array.sbatch").string(), slurm_array_ranges(pending),
+                     checkpoint_vars, {},
+                     "array of " + job.name + " (tasks " + slurm_array_ranges(pending) + " of 0-" +
+                         std::to_string(job.options.tasks - 1) + ")"});
+    merge.afterany = {calls.back().var};
+  }
+  calls.push_back(merge);
+  return calls;
 }
 
 std::vector<int> pending_array_tasks(const Experiment& exp, const std::string& results_root, int tasks) {
@@ -232,35 +234,57 @@ std::vector<int> pending_array_tasks(const Experiment& exp, const std::string& r
   return {pending.begin(), pending.end()};
 }
 
-int slurm_submit(const Experiment& exp, const std::string& experiment_file, const std::vector<std::string>& overrides,
-                 const SlurmOptions& options, const std::string& command_line) {
-  if (exp.trials.empty()) throw ConfigError("slurm: the experiment '" + experiment_file + "' has no trials");
-  validate_slurm_options(options, exp.trials.size());
-  if (!options.print && !on_path(options.sbatch))
-    throw ConfigError("slurm: '" + options.sbatch +
-                      "' not found on PATH: submit from a machine with Slurm's client commands (a login node), "
-                      "or use --print to write and show the scripts without submitting");
+bool merged_and_complete(const Experiment& exp, const std::string& results_root) {
+  const ResultsLayout layout(results_root, exp.name);
+  if (!fs::exists(layout.experiment_file())) return false;
+  std::set<std::string> done;
+  try {
+    for (const auto& info : h5::list_trials(layout.experiment_file().string()))
+      if (info.status == "done") done.insert(info.id);
+  } catch (const std::exception&) {
+    return false;   // unreadable: the merge rewrites it
+  }
+  for (const auto& t : exp.trials)
+    if (!done.count(t.id)) return false;
+  return true;
+}
 
+std::vector<std::string> overrides_for_cpus(const std::string& experiment_threads, std::vector<std::string> overrides,
+                                            const SlurmOptions& options) {
+  bool threads_set = false;
+  for (const auto& o : overrides) threads_set |= starts_with(o, "threads=");
+  if (options.cpus && !threads_set && experiment_threads == "auto")
+    overrides.push_back("threads=" + std::to_string(*options.cpus));
+  return overrides;
+}
+
+SlurmJob make_slurm_job(const Experiment& exp, const std::string& experiment_file,
+                        const std::vector<std::string>& overrides, const SlurmOptions& options,
+                        const std::string& command_line) {
   SlurmJob job;
   job.name = exp.name;
   job.qharness = boost::dll::program_location().string();
   job.experiment_file = fs::absolute(experiment_file).lexically_normal().string();
-  job.run_overrides = overrides;
-  bool threads_set = false;
-  for (const auto& o : overrides) threads_set |= starts_with(o, "threads=");
-  if (options.cpus && !threads_set && exp.trials.front().config.get_string("threads") == "auto")
-    job.run_overrides.push_back("threads=" + std::to_string(*options.cpus));
+  job.run_overrides = overrides_for_cpus(exp.trials.front().config.get_string("threads"), overrides, options);
   job.results_root = fs::absolute(options.results_root).lexically_normal().string();
   job.workdir = fs::current_path().string();
   job.command_line = command_line;
   job.options = options;
-  const ResultsLayout layout(job.results_root, exp.name);
-  job.slurm_dir = (layout.dir / "slurm").string();
+  job.slurm_dir = (ResultsLayout(job.results_root, exp.name).dir / "slurm").string();
+  return job;
+}
+
+int slurm_submit(const Experiment& exp, const std::string& experiment_file, const std::vector<std::string>& overrides,
+                 const SlurmOptions& options, const std::string& command_line) {
+  if (exp.trials.empty()) throw ConfigError("slurm: the experiment '" + experiment_file + "' has no trials");
+  validate_slurm_options(options, exp.trials.size());
+  require_sbatch(options);
+  const SlurmJob job = make_slurm_job(exp, experiment_file, overrides, options, command_line);
 
   // Tasks of an earlier submission that still run would run the same trials again beside the
   // new ones (resume only skips trials that are finished).
   if (!options.print)
-    if (auto active = active_array_jobs(options, "qh-" + exp.name); !active.empty())
+    if (auto active = active_slurm_jobs(options, {"qh-" + exp.name}); !active.empty())
       throw ConfigError("slurm: job(s) " + join(active, ", ") + " of experiment '" + exp.name +
                         "' are still queued or running; resubmitting now would run their trials twice: wait "
                         "until they end (squeue --me), or scancel them, then submit again");
@@ -268,9 +292,9 @@ int slurm_submit(const Experiment& exp, const std::string& experiment_file, cons
   const SlurmScripts scripts = render_slurm_scripts(job, pending);
   const fs::path dir(job.slurm_dir);
   fs::create_directories(dir / "logs");
-  write_file(dir / "array.sbatch", scripts.array, true);
-  write_file(dir / "merge.sbatch", scripts.merge, true);
-  write_file(dir / "submit.sh", scripts.submit, true);
+  write_slurm_script(dir / "array.sbatch", scripts.array);
+  write_slurm_script(dir / "merge.sbatch", scripts.merge);
+  write_slurm_script(dir / "submit.sh", scripts.submit);
 
   const std::string summary = "experiment '" + exp.name + "': " + std::to_string(exp.trials.size()) + " trial(s) in " +
                               std::to_string(options.tasks) + " array task(s); " +
@@ -285,27 +309,14 @@ int slurm_submit(const Experiment& exp, const std::string& experiment_file, cons
     return 0;
   }
 
-  const std::string sbatch = shell_quote(options.sbatch);
-  const std::string merge_script = shell_quote((dir / "merge.sbatch").string());
   std::cerr << summary << "\n";
+  const std::vector<std::string> ids = submit_chain(experiment_calls(job, pending, ""), options.sbatch);
   if (pending.empty()) {
-    const std::string merge_id = parse_sbatch_job_id(run_capturing(sbatch + " --parsable " + merge_script));
-    std::cout << "submitted merge job " << merge_id << " (no array: every trial is done)\n";
+    std::cout << "submitted merge job " << ids[0] << " (no array: every trial is done)\n";
     return 0;
   }
-  const std::string array_id = parse_sbatch_job_id(run_capturing(
-      sbatch + " --parsable --array=" + slurm_array_ranges(pending) + " " + shell_quote((dir / "array.sbatch").string())));
-  std::string merge_id;
-  try {
-    merge_id = parse_sbatch_job_id(
-        run_capturing(sbatch + " --parsable --dependency=afterany:" + array_id + " " + merge_script));
-  } catch (const std::exception& e) {
-    throw std::runtime_error(std::string(e.what()) + "; the array job " + array_id +
-                             " is submitted: merge by hand when it ends (`qharness merge " + layout.dir.string() +
-                             "`) or submit " + (dir / "merge.sbatch").string());
-  }
-  std::cout << "submitted array job " << array_id << " (tasks " << slurm_array_ranges(pending) << " of 0-"
-            << options.tasks - 1 << ") and merge job " << merge_id << " (after all of " << array_id << " ended)\n"
+  std::cout << "submitted array job " << ids[0] << " (tasks " << slurm_array_ranges(pending) << " of 0-"
+            << options.tasks - 1 << ") and merge job " << ids[1] << " (after all of " << ids[0] << " ended)\n"
             << "logs: " << (dir / "logs").string() << "/\n";
   return 0;
 }

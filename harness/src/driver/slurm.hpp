@@ -1,5 +1,6 @@
 #pragma once
-// `qharness slurm`: runs an experiment's shards as a Slurm job array, plus a merge job.
+// `qharness slurm`: runs an experiment's shards as a Slurm job array, plus a merge job (a suite:
+// driver/slurm_suite.hpp).
 //
 // It writes into results/<name>/slurm/
 //   array.sbatch   the job array 0..N-1; task I runs `qharness run FILE overrides --shard I/N`
@@ -16,10 +17,13 @@
 // (it stays pending with DependencyNeverSatisfied). The merge is cheap and always correct: it
 // rebuilds <name>.h5 from whatever trials exist and says which are missing or failed (its exit
 // status is 1 then, so sacct shows it), and the next merge rewrites the file.
+#include <boost/filesystem/path.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "driver/slurm_chain.hpp"
 #include "run/experiment.hpp"
 #include "util/shell.hpp"
 
@@ -72,6 +76,24 @@ struct SlurmScripts {
 // `pending` are the array task ids to submit (ascending, non-empty for an array submission).
 SlurmScripts render_slurm_scripts(const SlurmJob& job, const std::vector<int>& pending);
 
+// The sbatch calls of one experiment: its array (the `pending` tasks; none when empty), then
+// its merge after the array's end (afterany). Variables `<prefix>array`, `<prefix>merge`; the
+// array waits for `checkpoint_vars` (afterok: they train the checkpoint it loads).
+std::vector<SbatchCall> experiment_calls(const SlurmJob& job, const std::vector<int>& pending, const std::string& prefix,
+                                         const std::vector<std::string>& checkpoint_vars = {});
+
+// What the scripts of an experiment need (absolute paths, threads=<cpus> added where `threads`
+// is auto), for options already validated; slurm files under <results>/<name>/slurm/.
+SlurmJob make_slurm_job(const Experiment& experiment, const std::string& experiment_file,
+                        const std::vector<std::string>& overrides, const SlurmOptions& options,
+                        const std::string& command_line);
+
+// `run` overrides for a job with options.cpus CPUs: threads=<cpus> when the experiment's
+// `threads` (its first trial's) is auto and the overrides do not set it (auto would take every
+// core of the node).
+std::vector<std::string> overrides_for_cpus(const std::string& experiment_threads, std::vector<std::string> overrides,
+                                            const SlurmOptions& options);
+
 // Slurm's --array syntax for ascending task ids: {0,1,2,5,7,8} -> "0-2,5,7-8".
 std::string slurm_array_ranges(const std::vector<int>& ids);
 
@@ -82,6 +104,33 @@ std::string parse_sbatch_job_id(const std::string& output);
 // The array tasks (0..tasks-1) that still have a trial not done in the results under
 // results_root/<name>/ (trial files, shard files, the experiment file).
 std::vector<int> pending_array_tasks(const Experiment& experiment, const std::string& results_root, int tasks);
+
+// True when results_root/<name>/<name>.h5 holds every trial of the experiment, done: nothing
+// is left to run or to merge.
+bool merged_and_complete(const Experiment& experiment, const std::string& results_root);
+
+// Throws ConfigError (naming sbatch) when options.print is off and there is no sbatch to run.
+void require_sbatch(const SlurmOptions& options);
+
+// Jobs of this user with one of these names still queued or running (the array's job id for
+// an array), asked of the squeue beside sbatch; empty, with a warning, when squeue cannot answer.
+std::vector<std::string> active_slurm_jobs(const SlurmOptions& options, const std::vector<std::string>& job_names);
+
+// The #SBATCH lines every job script starts with: --job-name, --output (a pattern, appended
+// to: a requeued job keeps its first attempt's output), --chdir.
+std::string slurm_job_directives(const std::string& job_name, const std::string& output, const std::string& workdir);
+
+// The #SBATCH lines of the resources every job gets (--cpus-per-task only `with_cpus`).
+std::string slurm_resource_directives(const SlurmOptions& options, bool with_cpus);
+
+// The line that turns HDF5's file locks off, with why (every job script has it).
+extern const char* const kSlurmFileLockingNote;
+
+// `text` with its newlines made blanks (for a `# ...` comment line).
+std::string one_line(std::string text);
+
+// Writes a script atomically (a temporary file renamed), executable.
+void write_slurm_script(const boost::filesystem::path& path, const std::string& text);
 
 // The whole subcommand for an experiment already built (validated): writes the files, then
 // submits or prints. Returns the exit status.

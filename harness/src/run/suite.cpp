@@ -81,7 +81,8 @@ std::optional<Suite> load_suite(const std::string& file) {
   return suite;
 }
 
-int run_suite(const Suite& suite, PluginRegistry& registry, const SuiteOptions& options) {
+std::vector<Experiment> build_suite_experiments(const Suite& suite, PluginRegistry& registry,
+                                                const std::vector<std::string>& overrides) {
   // Everything is checked before the first trial: a typo in the last part must not cost the
   // hour the first parts take.
   std::vector<Experiment> experiments;
@@ -90,7 +91,7 @@ int run_suite(const Suite& suite, PluginRegistry& registry, const SuiteOptions& 
     try {
       RawConfig raw = load_experiment(part.file);
       apply_overrides(raw, part.overrides);
-      apply_overrides(raw, options.overrides);
+      apply_overrides(raw, overrides);
       experiments.push_back(build_experiment(std::move(raw), registry));
     } catch (const ConfigError& e) {
       for (const auto& m : e.messages()) errors.push_back(m);
@@ -99,6 +100,11 @@ int run_suite(const Suite& suite, PluginRegistry& registry, const SuiteOptions& 
   if (!errors.empty()) throw ConfigError(errors);
   for (std::size_t i = 0; i < experiments.size(); ++i)
     for (const auto& n : experiments[i].notes) std::cerr << "note: " << suite.parts[i].file << ": " << n << "\n";
+  return experiments;
+}
+
+int run_suite(const Suite& suite, PluginRegistry& registry, const SuiteOptions& options) {
+  const std::vector<Experiment> experiments = build_suite_experiments(suite, registry, options.overrides);
 
   std::size_t trials = 0;
   for (const auto& e : experiments) trials += e.trials.size();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "plugins/plugin_registry.hpp"
+#include "run/experiment.hpp"
 #include "run/runner.hpp"
 
 namespace qharness {
@@ -37,6 +38,12 @@ struct Suite {
 // The suite `file` describes, or nullopt when it is an ordinary experiment (no `suite:` key).
 // Throws ConfigError (file:line) on a malformed suite: unknown keys, missing parts, nesting.
 std::optional<Suite> load_suite(const std::string& file);
+
+// Every part's experiment: its own overrides applied first, then `overrides` (the command line's).
+// Validates every part before returning (one ConfigError with every part's errors); prints the
+// parts' notes.
+std::vector<Experiment> build_suite_experiments(const Suite& suite, PluginRegistry& registry,
+                                                const std::vector<std::string>& overrides);
 
 struct SuiteOptions {
   RunOptions run;
