@@ -100,9 +100,11 @@ class Suite(CliTestCase):
             self.assert_exit(p, 2)
             self.assertIn(message, p.stderr, text)
             self.assertIn("bad.yaml", p.stderr, text)
-        p = qharness(["slurm", self.suite, "--tasks", "2", "--print"], cwd=self.tmp)
-        self.assert_exit(p, 2)
-        self.assertIn("is a suite", p.stderr)
+            # `qharness slurm` refuses it alike, before writing anything.
+            p = qharness(["slurm", f, "--tasks", "2", "--print"], cwd=self.tmp)
+            self.assert_exit(p, 2)
+            self.assertIn(message, p.stderr, text)
+            self.assertFalse(os.path.exists(os.path.join(self.tmp, "results")))
 
 
 if __name__ == "__main__":
