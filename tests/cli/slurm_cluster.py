@@ -15,6 +15,8 @@ import socket
 import subprocess
 import time
 
+from debian_packages import apt_install
+
 # The Debian packages that provide the daemons and the client commands.
 PACKAGES = ["slurmctld", "slurmd", "slurm-client", "munge"]
 PROGRAMS = ["slurmctld", "slurmd", "sbatch", "squeue", "scancel", "scontrol", "sinfo", "munged"]
@@ -26,22 +28,6 @@ FINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT
 
 def _missing_programs():
     return [p for p in PROGRAMS if not shutil.which(p, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")]
-
-
-def _install():
-    """apt-get installs the packages (root only). Returns None, or why it could not."""
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES]
-    try:
-        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
-        if p.returncode != 0:  # maybe the package lists are stale or absent: refresh once
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, text=True, timeout=120)
-            p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
-    except subprocess.TimeoutExpired as e:
-        return f"`{' '.join(e.cmd)}` did not finish in {e.timeout:.0f} s (no reachable package archive?)"
-    if p.returncode != 0:
-        return f"`{' '.join(cmd)}` failed (exit {p.returncode}): {p.stderr.strip()[-400:]}"
-    return None
 
 
 def _free_port():
@@ -62,7 +48,7 @@ class SlurmCluster:
                     f"install it: apt-get install {' '.join(PACKAGES)}")
         if not shutil.which("apt-get"):
             return "Slurm is not installed and there is no apt-get to install it with"
-        why = _install()
+        why = apt_install(PACKAGES, timeout=240)
         if why:
             return f"Slurm could not be installed: {why}"
         missing = _missing_programs()

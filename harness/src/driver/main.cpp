@@ -7,6 +7,7 @@
 
 #include "config/config_error.hpp"
 #include "config/raw_config.hpp"
+#include "driver/html_report.hpp"
 #include "driver/import_weights.hpp"
 #include "driver/report.hpp"
 #include "driver/mask_diversity_cmd.hpp"
@@ -14,6 +15,7 @@
 #include "driver/slurm.hpp"
 #include "driver/slurm_suite.hpp"
 #include "plugins/plugin_registry.hpp"
+#include "results/results_layout.hpp"
 #include "run/experiment.hpp"
 #include "run/runner.hpp"
 #include "run/suite.hpp"
@@ -151,8 +153,12 @@ int main(int argc, char** argv) {
   ReportOptions report_options;
   std::vector<std::string> report_rows, report_cols;
   std::string report_metric;
+  std::vector<std::string> report_dirs;
+  std::string report_html, report_title;
   auto* report = app.add_subcommand("report", "print the paper tables (report: block) or the summary table of results/<name>");
-  report->add_option("dir", dir, "results/<name>")->required();
+  report->add_option("dir", report_dirs, "results/<name> (several: each in turn, or one --html page with a section each)")->required();
+  auto* html_option = report->add_option("--html", report_html, "write one self-contained HTML page (tables, figures, provenance, trials) to this file");
+  report->add_option("--title", report_title, "the HTML page's title (default: the experiments' names)")->needs(html_option);
   report->add_flag("--markdown", report_options.markdown, "as Markdown tables");
   report->add_flag("--summary", report_options.summary, "the plain summary table, one line per trial");
   auto* rows_option = report->add_option("--rows", report_rows, "row keys of a pivot table, comma-separated (label=key.path)")->delimiter(',');
@@ -206,7 +212,21 @@ int main(int argc, char** argv) {
       if (*rows_option) report_options.rows = report_rows;
       if (*cols_option) report_options.cols = report_cols;
       if (*metric_option) report_options.metric = report_metric;
-      print_report(dir, report_options, std::cout);
+      if (*html_option) {
+        if (report_options.markdown || report_options.summary || *rows_option || *cols_option || *metric_option)
+          throw ConfigError("report --html: the page holds the report: block's tables; it takes no --markdown, "
+                            "--summary, --rows, --cols or --metric");
+        if (report_title.empty())
+          for (const auto& d : report_dirs)
+            report_title += (report_title.empty() ? "" : ", ") + ResultsLayout::from_dir(d).name;
+        write_html_report_file(report_title, report_dirs, report_html);
+        std::cout << "report: " << report_html << "\n";
+        return 0;
+      }
+      for (std::size_t i = 0; i < report_dirs.size(); ++i) {
+        if (i) std::cout << "\n";
+        print_report(report_dirs[i], report_options, std::cout);
+      }
       return 0;
     }
     if (*merge) return merge_results(dir);

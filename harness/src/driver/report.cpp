@@ -66,7 +66,7 @@ std::vector<ReportTableSpec> declared_tables(const std::string& file, const YAML
 
 }  // namespace
 
-void print_report(const std::string& experiment_dir, const ReportOptions& options, std::ostream& out) {
+ExperimentReport build_report(const std::string& experiment_dir, const ReportOptions& options) {
   const ResultsLayout layout = ResultsLayout::from_dir(experiment_dir);
   if (!fs::exists(layout.experiment_file())) {
     std::string hint = layout.shard_files().empty()
@@ -76,7 +76,7 @@ void print_report(const std::string& experiment_dir, const ReportOptions& option
   }
   const std::string file = layout.experiment_file().string();
   const h5::SummaryTable summary = h5::read_summary(file);
-  out << layout.name << ": " << summary.rows.size() << " trial(s)\n";
+  ExperimentReport report{layout.name, file, summary.rows.size(), {}};
   const bool overridden = options.rows || options.cols || options.metric;
   if (options.summary && overridden)
     throw ConfigError("report: --summary prints the plain table; it takes no --rows, --cols or --metric");
@@ -105,8 +105,8 @@ void print_report(const std::string& experiment_dir, const ReportOptions& option
     tables = {spec};
   }
   if (tables.empty()) {
-    print_text_table(summary_table(summary), options.markdown, out);
-    return;
+    report.tables.push_back(summary_table(summary));
+    return report;
   }
   const ConstantKeyLookup constant_key = [&](const std::string& path) -> std::optional<std::string> {
     const YAML::Node v = find_path(config, path);
@@ -116,9 +116,17 @@ void print_report(const std::string& experiment_dir, const ReportOptions& option
     e << YAML::Flow << v;
     return std::string(e.c_str());
   };
-  for (std::size_t i = 0; i < tables.size(); ++i) {
-    out << "\n";
-    print_text_table(pivot_table(summary, tables[i], constant_key), options.markdown, out);
+  for (const auto& spec : tables) report.tables.push_back(pivot_table(summary, spec, constant_key));
+  report.pivot = true;
+  return report;
+}
+
+void print_report(const std::string& experiment_dir, const ReportOptions& options, std::ostream& out) {
+  const ExperimentReport report = build_report(experiment_dir, options);
+  out << report.name << ": " << report.trials << " trial(s)\n";
+  for (const auto& table : report.tables) {
+    if (report.pivot) out << "\n";
+    print_text_table(table, options.markdown, out);
   }
 }
 

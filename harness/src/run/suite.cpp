@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "config/config_error.hpp"
+#include "driver/html_report.hpp"
 #include "driver/report.hpp"
 #include "results/results_layout.hpp"
 #include "run/experiment.hpp"
@@ -154,6 +155,15 @@ int run_suite(const Suite& suite, PluginRegistry& registry, const SuiteOptions& 
         status = std::max(status, 1);
       }
     }
+  }
+  // One page with every part, to open in a browser or send on (after the figures, which it embeds).
+  const std::string page = (fs::path(options.run.results_root) / (suite.name + ".html")).string();
+  try {
+    write_html_report_file(suite.name, dirs, page);
+    std::cout << "\n==== report: " << page << "\n";
+  } catch (const std::exception& err) {   // e.g. a part whose every trial failed before writing
+    std::cout << "\n==== report: " << page << " FAILED: " << err.what() << "\n";
+    status = std::max(status, 1);
   }
   return status;
 }
