@@ -157,6 +157,8 @@ class HessianLandscape(CliTestCase):
         self.assertAlmostEqual(float(s[2, 2]), m["loss_init"], places=5)
         self.assertAlmostEqual(m["loss_min"], float(s.min()), places=6)
         self.assertTrue(0 <= m["nonseparability"] <= 1)
+        # The smooth part of the interaction is a part of it.
+        self.assertTrue(0 <= m["smooth_interaction"] <= m["nonseparability"] + 1e-12)
         self.assertEqual(m["evals"], 25)
         # Rows [0, 2) and [2, 5) in two trials: the same surface.
         split = LANDSCAPE + "sweep:\n  zip:\n    landscape.rows: [[0, 2], [2, 5]]\n"

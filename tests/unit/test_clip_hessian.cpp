@@ -232,5 +232,31 @@ TEST(Nonseparability, ZeroForAdditiveSurfacesOneForPureInteraction) {
   EXPECT_THROW(nonseparability(flat, n, n + 1), std::invalid_argument);
 }
 
+// The smooth share of the interaction: all of it for a*b (and a^2 b^3, inside the basis), none
+// of it for a checkerboard of rounding-like jumps added to an additive surface, although both
+// have a large nonseparability.
+TEST(Nonseparability, SmoothInteractionSeparatesCouplingFromRoughness) {
+  const std::size_t n = 9;
+  std::vector<double> axis(n), bilinear, cubic, rough;
+  for (std::size_t i = 0; i < n; ++i) axis[i] = 0.5 + 0.125 * static_cast<double>(i);   // clips 0.5..1.5
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      const double a = axis[i], b = axis[j];
+      bilinear.push_back(a * b + a * a);
+      cubic.push_back(a * a * b * b * b);
+      rough.push_back(0.1 * (a + b) + ((i + j) % 2 == 0 ? 0.1 : -0.1));
+    }
+  EXPECT_GT(nonseparability(bilinear, n, n), 0.01);
+  EXPECT_NEAR(smooth_interaction(bilinear, axis, axis), nonseparability(bilinear, n, n), 1e-12);
+  EXPECT_NEAR(smooth_interaction(cubic, axis, axis), nonseparability(cubic, n, n), 1e-12);
+  EXPECT_GT(nonseparability(rough, n, n), 0.3);
+  EXPECT_LT(smooth_interaction(rough, axis, axis), 0.01 * nonseparability(rough, n, n));
+  // A rectangular block of rows (a surface split across trials) works the same way.
+  const std::vector<double> rows(axis.begin(), axis.begin() + 4);
+  const std::vector<double> block(bilinear.begin(), bilinear.begin() + 4 * n);
+  EXPECT_NEAR(smooth_interaction(block, rows, axis), nonseparability(block, 4, n), 1e-12);
+  EXPECT_THROW(smooth_interaction(block, axis, axis), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace qharness

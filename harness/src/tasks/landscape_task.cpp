@@ -14,8 +14,9 @@
 // (sweep.zip on landscape.rows); [] = every row.
 //
 // Records arrays landscape [rows, grid], axis_a [rows] and axis_b [grid] (clip values),
-// clip_init [2] (the two clips' init, layer_names [a, b]); metrics nonseparability (nonseparability.hpp, over this trial's
-// rows), loss_init, loss_min, clip_a_at_min, clip_b_at_min, clip_a_init, clip_b_init,
+// clip_init [2] (the two clips' init, layer_names [a, b]); metrics nonseparability and
+// smooth_interaction (nonseparability.hpp, over this trial's rows), loss_init, loss_min,
+// clip_a_at_min, clip_b_at_min, clip_a_init, clip_b_init,
 // max_abs_a, max_abs_b, range_low, range_high (the range used), row_start, row_stop, evals,
 // landscape_wall_s.
 #include "tasks/landscape_task.hpp"
@@ -93,14 +94,16 @@ void run_landscape(TrialContext& ctx) {
   for (std::size_t k = 1; k < surface.size(); ++k)
     if (surface[k] < surface[best]) best = k;
   const double nonsep = nonseparability(surface, axis_a.size(), grid);
+  const double smooth = smooth_interaction(surface, axis_a, axis_b);
   std::cerr << "  landscape " << a.name << " x " << b.name << ": " << surface.size() << " evaluations in " << wall
-            << " s, nonseparability " << nonsep << "\n";
+            << " s, nonseparability " << nonsep << " (smooth interaction " << smooth << ")\n";
 
   ctx.array("landscape", NdArray{{axis_a.size(), grid}, surface, {}});
   ctx.array("clip_init", NdArray{{2}, std::vector<double>{x0[a.entry], x0[b.entry]}, {a.name, b.name}});
   ctx.array("axis_a", NdArray{{axis_a.size()}, axis_a, {}});
   ctx.array("axis_b", NdArray{{grid}, axis_b, {}});
   ctx.metric("nonseparability", nonsep);
+  ctx.metric("smooth_interaction", smooth);
   ctx.metric("loss_init", loss_init);
   ctx.metric("loss_min", surface[best]);
   ctx.metric("clip_a_at_min", axis_a[best / grid]);
