@@ -1,8 +1,9 @@
 """Figures of the `hessian` task:
 * hessian_heatmaps: the normalized Hessian H_ij / sqrt(|H_ii H_jj|) (diagonal = +-1), one row
   per configuration (method, clip kind, model, ...), one panel per bit width;
-* hessian_vs_bits: top eigenvalue, trace, coupling, offdiag_ratio and the mean |Gaussian
-  curvature| of adjacent pairs against the bit width, one line per configuration."""
+* hessian_vs_bits: top eigenvalue (raw and in relative clip coordinates), trace, coupling,
+  offdiag_ratio and the mean |Gaussian curvature| of adjacent pairs against the bit width, one
+  line per configuration."""
 import numpy as np
 
 from study_groups import finite, grouped, row_label
@@ -46,8 +47,10 @@ def heatmaps(rows, out_dir, save):
 def against_bits(rows, out_dir, save):
     import matplotlib.pyplot as plt
 
-    panels = [("top_eigenvalue", True), ("trace", True), ("coupling", False), ("offdiag_ratio", False),
-              ("mean_abs_gaussian_curvature", True)]
+    # rel_top_eigenvalue: the top eigenvalue in relative clip coordinates (H_ij a_i a_j), free of
+    # the clips' own scale; results from before it existed leave that panel empty.
+    panels = [("top_eigenvalue", True), ("rel_top_eigenvalue", True), ("trace", True), ("coupling", False),
+              ("offdiag_ratio", False), ("mean_abs_gaussian_curvature", True)]
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.4))
     for key, by_bits in rows.items():
         bits = sorted(by_bits)
