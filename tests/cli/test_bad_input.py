@@ -21,6 +21,10 @@ class BadInput(CliTestCase):
         err = self.run_bad("name: bad\ntask: selftest\nselftest: {dim: 3\n")
         self.assertRegex(err, r"exp\.yaml:\d+:\d+: YAML syntax error")
 
+    def test_a_second_yaml_document_is_refused(self):
+        err = self.run_bad(GOOD + "---\nname: other\n")
+        self.assertIn("exp.yaml:6:1: a second YAML document", err)
+
     def test_unknown_key_names_line_and_nearest_key(self):
         err = self.run_bad("name: bad\ntask: selftest\nselftest:\n  dimm: 3\n")
         self.assertIn("exp.yaml:4:3: unknown key 'selftest.dimm' (did you mean 'dim'?)", err)

@@ -2,6 +2,7 @@
 exactly once, readable files throughout, and the numbers of an uninterrupted run."""
 import os
 import signal
+import struct
 import subprocess
 import time
 import unittest
@@ -64,6 +65,45 @@ class ResumeAfterKill(CliTestCase):
         again = qharness(["run", run_file], cwd=run_dir)
         self.assert_exit(again, 0)
         self.assertIn("12 already done, running 0", again.stderr)
+
+    def test_a_bit_flipped_in_a_trials_data_is_caught_and_that_trial_rerun(self):
+        f = write(os.path.join(self.tmp, "sweep.yaml"), SWEEP_12.format(sleep=0))
+        self.assert_exit(qharness(["run", f], cwd=self.tmp), 0)
+        results = os.path.join(self.tmp, "results/sweep12")
+        reference = trials_of(os.path.join(results, "sweep12.h5"))
+        tid = sorted(reference)[5]
+        trial_file = os.path.join(results, "trials", tid + ".h5")
+
+        def flip_x_star(path):
+            # HDF5 checksums metadata, not a dataset's raw data: a bit flipped there reads back.
+            x0 = struct.pack("<d", reference[tid]["arrays"]["x_star"][0])
+            with open(path, "rb") as fh:
+                data = bytearray(fh.read())
+            at = data.find(x0)
+            self.assertGreaterEqual(at, 0)
+            data[at] ^= 1
+            with open(path, "wb") as fh:
+                fh.write(data)
+
+        # Damaged in the trial file, and no other copy: that trial runs again.
+        flip_x_star(trial_file)
+        os.remove(os.path.join(results, "sweep12.h5"))
+        p = qharness(["run", f], cwd=self.tmp)
+        self.assert_exit(p, 0)
+        self.assertIn(f"warning: ignoring damaged trial {tid} in results/sweep12/trials/{tid}.h5", p.stderr)
+        self.assertIn("does not match its checksum", p.stderr)
+        self.assertIn("11 already done, running 1", p.stderr)
+        resumed = trials_of(os.path.join(results, "sweep12.h5"))
+        self.assertEqual(resumed[tid]["arrays"]["x_star"].tolist(), reference[tid]["arrays"]["x_star"].tolist())
+
+        # Damaged in the experiment file: the trial file's copy serves, nothing reruns.
+        flip_x_star(os.path.join(results, "sweep12.h5"))
+        p = qharness(["run", f], cwd=self.tmp)
+        self.assert_exit(p, 0)
+        self.assertIn(f"warning: ignoring damaged trial {tid} in results/sweep12/sweep12.h5", p.stderr)
+        self.assertIn("12 already done, running 0", p.stderr)
+        again = trials_of(os.path.join(results, "sweep12.h5"))
+        self.assertEqual({t: r["metrics"] for t, r in again.items()}, {t: r["metrics"] for t, r in reference.items()})
 
 
 if __name__ == "__main__":

@@ -75,6 +75,15 @@ Resolved resolve_text(const std::string& yaml) {
   return r;
 }
 
+std::string config_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no ConfigError";
+}
+
 std::string all_errors(const Resolved& r) {
   std::string s;
   for (const auto& e : r.errors) s += e + "\n";
@@ -116,6 +125,17 @@ TEST(RawConfig, DuplicateKeyIsAnError) {
   }
 }
 
+TEST(RawConfig, ASecondYamlDocumentIsAnError) {
+  for (const char* text : {"name: x\ntask: selftest\n---\nname: y\n", "name: x\ntask: selftest\n---\n"}) {
+    const std::string f = write_file("two_docs.yaml", text);
+    const std::string e = config_error([&] { load_experiment(f); });
+    EXPECT_NE(e.find("two_docs.yaml"), std::string::npos) << e;
+    EXPECT_NE(e.find("a second YAML document"), std::string::npos) << e;
+  }
+  const std::string f = write_file("two_docs.yaml", "name: x\ntask: selftest\n---\nname: y\n");
+  EXPECT_NE(config_error([&] { load_experiment(f); }).find("two_docs.yaml:4:1: a second YAML document"), std::string::npos);
+}
+
 TEST(RawConfig, ExtendsCycleIsAnError) {
   write_file("cycle_a.yaml", "extends: cycle_b.yaml\nname: a\n");
   const std::string b = write_file("cycle_b.yaml", "extends: cycle_a.yaml\nname: b\n");
@@ -132,15 +152,6 @@ TEST(Overrides, ValuesAxesAndReplacedAxes) {
   EXPECT_EQ(raw.root["sweep"]["grid"]["seed"].size(), 3u);
   EXPECT_EQ(raw.origin_of("selftest.dim").file, "command line 'selftest.dim=7'");
   EXPECT_THROW(apply_overrides(raw, {"noequals"}), ConfigError);
-}
-
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no ConfigError";
 }
 
 // Keys of the sweep block are set, never swept; an axis name keeps its dots.

@@ -92,12 +92,19 @@ std::string read_text(const std::string& file) {
   return ss.str();
 }
 
+// One document per file: a second one (after `---`) would otherwise be ignored silently.
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
+  std::vector<YAML::Node> documents;
   try {
-    return YAML::Load(text);
+    documents = YAML::LoadAll(text);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(origin_from_mark(file, e.mark), "YAML syntax error: " + e.msg);
   }
+  if (documents.size() > 1)
+    throw ConfigError(origin_from_mark(file, documents[1].Mark()),
+                      "a second YAML document: an experiment file holds one (remove the `---` line, or "
+                      "put the second experiment in a file of its own)");
+  return documents.empty() ? YAML::Node() : documents.front();
 }
 
 struct Loaded {

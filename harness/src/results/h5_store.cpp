@@ -4,7 +4,9 @@
 //      hdf5_version, created, experiment_file, experiment_yaml, overrides (strings),
 //      sweep_trial_ids (1-D array of strings, possibly empty)
 //   /trials/<id>/  attributes config, swept (a YAML flow map), index (int64), seed (int64),
-//                  status ("done" | "failed"), error, started, finished, wall_s (float64)
+//                  status ("done" | "failed"), error, started, finished, wall_s (float64),
+//                  checksum (int64: the CRC-32 of trial_checksum.hpp; absent in files
+//                  written before it existed)
 //       metrics/<name>  scalar float64; the group attribute `order` keeps insertion order
 //       series/<name>   1-D float64 (possibly empty)
 //       arrays/<name>   n-D float64 | int64 | uint8, attribute `layer_names` when labelled
@@ -16,6 +18,9 @@
 // Groups track link creation order, so h5py lists trials, series and arrays in the order
 // they were written.
 #include "results/h5_store.hpp"
+
+#include "results/atomic_file.hpp"
+#include "results/trial_checksum.hpp"
 
 #include <H5Cpp.h>
 #include <fcntl.h>
@@ -605,6 +610,7 @@ void write_trial_group(const H5::Group& trials, const TrialRecord& trial) {
   write_string_attribute(group, "started", trial.started);
   write_string_attribute(group, "finished", trial.finished);
   write_number_attribute(group, "wall_s", trial.wall_s);
+  write_number_attribute(group, "checksum", static_cast<std::int64_t>(trial_checksum(trial)));
 
   write_metrics(create_group(group, "metrics"), trial.metrics);
   const H5::Group series = create_group(group, "series");
@@ -660,6 +666,15 @@ TrialRecord read_trial_group(const H5::Group& trials, const std::string& id, Con
   if (contents == Contents::kEverything) {
     trial.series = read_datasets<std::vector<double>>(open_group(group, "series"), read_series);
     trial.arrays = read_datasets<NdArray>(open_group(group, "arrays"), read_array);
+    if (group.attrExists("checksum")) {
+      const auto stored = static_cast<std::uint32_t>(read_int64_attribute(group, "checksum"));
+      if (const std::uint32_t actual = trial_checksum(trial); actual != stored) {
+        char text[64];
+        std::snprintf(text, sizeof text, "stored %08x, content %08x", stored, actual);
+        throw Cause("trial '" + id + "' does not match its checksum (" + text +
+                    "): the file was damaged after it was written");
+      }
+    }
   }
   return trial;
 }
@@ -667,52 +682,65 @@ TrialRecord read_trial_group(const H5::Group& trials, const std::string& id, Con
 // ---------------------------------------------------------------------------------------
 // Files
 
+// Files are built in memory (the core driver, no backing store) and written by
+// write_file_atomically: HDF5 never writes to disk itself. When HDF5 runs out of disk space
+// mid-write, its close fails, the file stays open, and the library later loops or crashes
+// closing it (issue 17); written from memory, a full disk is one clean error. The cost: a
+// file's image is held twice in memory while it is written.
 // The 1.8 object format at least: the earliest format caps an attribute at 64 KiB, which a
 // sweep_trial_ids of some 4000 ids exceeds. At most 1.10, so HDF5 1.10 readers can open it
 // whatever library version wrote it. Closing with objects still open is an error rather
-// than a silent postponement, so that the file is complete when it is fsynced.
+// than a silent postponement, so that the image is complete when it is taken.
 H5::FileAccPropList new_file_access() {
   H5::FileAccPropList access;
   access.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_V110);
   access.setFcloseDegree(H5F_CLOSE_SEMI);
+  access.setCore(std::size_t{1} << 20, false);
   return access;
 }
 
-void fsync_path(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) throw Cause("open '" + path + "' to fsync it: " + std::strerror(errno));
-  const int result = ::fsync(fd);
-  const int error = errno;
-  ::close(fd);
-  if (result != 0) throw Cause("fsync '" + path + "': " + std::strerror(error));
+}  // namespace
+}  // namespace qharness::h5
+
+// HDF5's metadata checksum (Jenkins' lookup3), exported by libhdf5 since 1.8.7 but declared
+// only in its private headers.
+extern "C" std::uint32_t H5_checksum_metadata(const void* data, std::size_t length, std::uint32_t initval);
+
+namespace qharness::h5 {
+namespace {
+
+// HDF5 1.10's H5Fget_file_image clears the superblock's status flags (set while the file is
+// open for writing) in the image but keeps the checksum computed with them set, so that the
+// image of a version 2 or 3 superblock fails to open ("incorrect metadata checksum"). The
+// rest of the image is byte for byte what closing the file writes; the checksum is redone.
+void fix_superblock_checksum(std::vector<unsigned char>& image) {
+  static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  if (image.size() < 12 || std::memcmp(image.data(), signature, 8) != 0)
+    throw Cause("the in-memory file image has no HDF5 superblock at its start");
+  if (image[8] < 2) return;  // versions 0 and 1 have no checksum
+  // signature, version, size of offsets, size of lengths, flags, then 4 addresses.
+  const std::size_t covered = 12 + 4 * std::size_t{image[9]};
+  if (image.size() < covered + 4) throw Cause("the in-memory file image is shorter than its superblock");
+  const std::uint32_t sum = H5_checksum_metadata(image.data(), covered, 0);
+  for (int i = 0; i < 4; ++i) image[covered + i] = static_cast<unsigned char>(sum >> (8 * i));
 }
 
-std::string parent_directory(const std::string& path) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  return parent.empty() ? std::string(".") : parent.string();
-}
-
-// Creates the file under a temporary name, lets `fill` write it, and renames it into place
-// only once it is closed and on disk; the directory is fsynced so that the rename survives
-// a power cut too. On failure the temporary file is removed and `path` left untouched.
+// Builds the file in memory (`fill` writes it), then writes it with write_file_atomically.
 template <class Fill>
 void write_atomically(const std::string& path, Fill&& fill) {
-  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  try {
-    {
-      H5::H5File file(temporary, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT,
-                      new_file_access());
-      fill(file);
-      file.close();
-    }
-    fsync_path(temporary, O_RDONLY);
-    if (std::rename(temporary.c_str(), path.c_str()) != 0)
-      throw Cause("rename '" + temporary + "' to it: " + std::strerror(errno));
-    fsync_path(parent_directory(path), O_RDONLY | O_DIRECTORY);
-  } catch (...) {
-    std::remove(temporary.c_str());
-    throw;
+  std::vector<unsigned char> image;
+  {
+    // The name only identifies the in-memory file; nothing is created under it.
+    H5::H5File file(temporary_name(path), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, new_file_access());
+    fill(file);
+    file.flush(H5F_SCOPE_LOCAL);
+    const ssize_t size = check(H5Fget_file_image(file.getId(), nullptr, 0), "H5Fget_file_image");
+    image.resize(static_cast<std::size_t>(size));
+    check(H5Fget_file_image(file.getId(), image.data(), image.size()), "H5Fget_file_image");
+    file.close();
   }
+  fix_superblock_checksum(image);
+  write_file_atomically(path, image.data(), image.size());
 }
 
 // Opens a file for reading, checking that it is a qharness results file.
@@ -1050,9 +1078,18 @@ std::vector<TrialInfo> list_trials(const std::string& path) {
     const H5::Group trials = file.openGroup("trials");
     std::vector<TrialInfo> infos;
     for (const std::string& id : child_names(trials)) {
-      const H5::Group group = open_group(trials, id);
-      infos.push_back({id, read_int64_attribute(group, "index"),
-                       read_string_attribute(group, "status"), path});
+      // One damaged trial must not hide the others a file holds (an experiment file holds
+      // every trial of the sweep).
+      try {
+        last_hdf5_cause().clear();
+        const TrialRecord trial = read_trial_group(trials, id, Contents::kEverything);
+        infos.push_back({id, trial.index, trial.status, path, ""});
+      } catch (const Cause& e) {
+        infos.push_back({id, -1, "damaged", path, e.what()});
+      } catch (const H5::Exception& e) {
+        const std::string& cause = last_hdf5_cause();
+        infos.push_back({id, -1, "damaged", path, cause.empty() ? e.getFuncName() + ": " + e.getDetailMsg() : cause});
+      }
     }
     std::stable_sort(infos.begin(), infos.end(),
                      [](const TrialInfo& a, const TrialInfo& b) { return a.index < b.index; });

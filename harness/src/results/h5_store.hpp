@@ -15,22 +15,27 @@
 
 namespace qharness::h5 {
 
-// Writes one trial to `path` atomically: writes `path` + ".tmp-<pid>" in the same folder,
-// closes it, fsyncs it, then rename()s it over `path`. A process killed at any moment leaves
-// either the old file or the new one, never a half-written one (but possibly a stale
-// ".tmp-<pid>" file beside it, which readers should ignore).
+// Writes one trial to `path` atomically: writes temporary_name(path) (results_layout.hpp) in
+// the same folder, closes it, fsyncs it, then rename()s it over `path`. A process killed at
+// any moment leaves either the old file or the new one, never a half-written one (but
+// possibly a stale ".tmp-<host>-<pid>" file beside it, which readers should ignore).
 void write_trial_file(const std::string& path, const Provenance& prov, const TrialRecord& trial);
 
 struct TrialInfo {
   std::string id;
   std::int64_t index = 0;
-  std::string status;
-  std::string file;  // the results file that holds /trials/<id>
+  std::string status;    // "done" | "failed" | "damaged" (see `damage`)
+  std::string file;      // the results file that holds /trials/<id>
+  std::string damage;    // why the stored trial cannot be trusted; "" when it is intact
 };
 
-// The trials a results file holds (a trial file, a shard file or an experiment file), read
-// from /trials/<id> attributes, in ascending index order. Throws std::runtime_error naming
-// the file and the cause when the file is unreadable or not a qharness results file.
+// The trials a results file holds (a trial file, a shard file or an experiment file), in
+// ascending index order. Every trial is read in full and checked against its checksum
+// (trial_checksum.hpp; trials written before checksums existed are taken as they are): a
+// trial that does not match, or whose group HDF5 cannot read, is listed with status
+// "damaged" and the reason in `damage`, and the others are listed as usual. Throws
+// std::runtime_error naming the file and the cause when the file itself is unreadable or
+// not a qharness results file.
 std::vector<TrialInfo> list_trials(const std::string& path);
 
 // Writes `out_path` atomically (same temp+fsync+rename): the root provenance attributes,
@@ -43,7 +48,8 @@ void write_consolidated(const std::string& out_path, const Provenance& prov,
 
 Provenance read_provenance(const std::string& path);
 
-// Everything back, for tests and merge checks.
+// Everything back, for tests and merge checks. Throws std::runtime_error when the trial does
+// not match its checksum.
 TrialRecord read_trial(const std::string& path, const std::string& id);
 
 // The /summary table of an experiment (or shard) file as text cells, for `qharness report`:

@@ -1,7 +1,8 @@
 #include "results/results_layout.hpp"
 
 #include <algorithm>
-#include <ctime>
+
+#include "results/atomic_file.hpp"
 
 namespace fs = boost::filesystem;
 
@@ -28,16 +29,18 @@ ResultsLayout ResultsLayout::from_dir(const fs::path& experiment_dir) {
 std::vector<fs::path> ResultsLayout::trial_files() const { return h5_files_in(trials_dir()); }
 std::vector<fs::path> ResultsLayout::shard_files() const { return h5_files_in(shards_dir()); }
 
-void ResultsLayout::remove_stale_temp_files() const {
-  const std::time_t hour_ago = std::time(nullptr) - 3600;
+std::size_t ResultsLayout::remove_stale_temp_files(const std::vector<std::pair<std::string, long>>& live_writers) const {
+  std::size_t removed = 0;
   for (const fs::path& d : {dir, trials_dir(), shards_dir()}) {
     if (!fs::is_directory(d)) continue;
     for (const auto& e : fs::directory_iterator(d)) {
-      if (e.path().string().find(".tmp-") == std::string::npos) continue;
+      const auto writer = temporary_writer(e.path().filename().string());
+      if (!writer || std::find(live_writers.begin(), live_writers.end(), *writer) != live_writers.end()) continue;
       boost::system::error_code ec;
-      if (fs::last_write_time(e.path(), ec) < hour_ago && !ec) fs::remove(e.path(), ec);
+      if (fs::remove(e.path(), ec) && !ec) ++removed;
     }
   }
+  return removed;
 }
 
 }  // namespace qharness

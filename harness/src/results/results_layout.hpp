@@ -5,9 +5,11 @@
 //                                               resume and merge read; written atomically
 //   results/<name>/shards/<name>.shard-I-of-N.h5  what shard I of N ran (+ /summary)
 //   results/<name>/resolved.yaml                every trial's resolved config
+//   results/<name>/locks/<scope>.lock           who is running or merging it (run/run_lock.hpp)
 #include <boost/filesystem.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qharness {
@@ -30,10 +32,15 @@ struct ResultsLayout {
   }
   boost::filesystem::path resolved_yaml() const { return dir / "resolved.yaml"; }
 
+  boost::filesystem::path locks_dir() const { return dir / "locks"; }
+
   std::vector<boost::filesystem::path> trial_files() const;   // sorted
   std::vector<boost::filesystem::path> shard_files() const;   // sorted
-  // Leftovers of writers killed mid-write (older than an hour: a live writer's are newer).
-  void remove_stale_temp_files() const;
+  // Removes the leftovers of writers killed mid-write: every temporary file (see
+  // atomic_file.hpp, temporary_name) whose writer is not among `live_writers` (host, pid), i.e. holds no lock
+  // on this folder. Returns how many it removed.
+  std::size_t remove_stale_temp_files(const std::vector<std::pair<std::string, long>>& live_writers) const;
 };
+
 
 }  // namespace qharness

@@ -8,17 +8,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "driver/report.hpp"
+#include "results/atomic_file.hpp"
 #include "results/h5_store.hpp"
 #include "results/results_layout.hpp"
 #include "run/progress.hpp"
 #include "run/provenance.hpp"
+#include "run/run_lock.hpp"
 #include "tasks/traced_minimize.hpp"
 #include "util/text.hpp"
 
@@ -30,7 +33,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Every trial found in `files`, keyed by id. A done copy wins over a failed one; among equals
-// the first file listed wins (callers list trial files first: they are the journal).
+// the first file listed wins (callers list trial files first: they are the journal). Damaged
+// copies are left out, with a warning.
 std::map<std::string, h5::TrialInfo> collect_trials(const std::vector<fs::path>& files,
                                                     std::vector<std::string>& warnings) {
   std::map<std::string, h5::TrialInfo> found;
@@ -43,6 +47,10 @@ std::map<std::string, h5::TrialInfo> collect_trials(const std::vector<fs::path>&
       continue;
     }
     for (auto& info : infos) {
+      if (!info.damage.empty()) {  // as if absent: another copy, or a rerun, replaces it
+        warnings.push_back("ignoring damaged trial " + info.id + " in " + info.file + ": " + info.damage);
+        continue;
+      }
       auto it = found.find(info.id);
       if (it == found.end() || (it->second.status != "done" && info.status == "done")) found[info.id] = info;
     }
@@ -105,15 +113,23 @@ TrialRecord run_trial(const Trial& trial, const PluginRegistry& plugins, const s
 }
 
 void write_resolved_yaml(const Experiment& exp, const ResultsLayout& layout) {
-  const fs::path tmp = layout.resolved_yaml().string() + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp.string());
-    out << "# every trial of " << exp.raw.file << ", resolved (defaults filled in)\n";
-    for (const auto& t : exp.trials) {
-      out << "---\n# trial " << t.index << " id " << t.id << " " << t.swept_yaml << "\n" << t.config.yaml();
-    }
-  }
-  fs::rename(tmp, layout.resolved_yaml());
+  std::ostringstream out;
+  out << "# every trial of " << exp.raw.file << ", resolved (defaults filled in)\n";
+  for (const auto& t : exp.trials)
+    out << "---\n# trial " << t.index << " id " << t.id << " " << t.swept_yaml << "\n" << t.config.yaml();
+  write_file_atomically(layout.resolved_yaml().string(), out.str());
+}
+
+// The lock of `scope` on the folder, then the leftovers of writers that hold none removed.
+std::unique_ptr<RunLock> take_lock(const ResultsLayout& layout, const LockScope& scope, const std::string& command) {
+  std::vector<std::string> notes;
+  auto lock = std::make_unique<RunLock>(layout.locks_dir(), scope, command, notes);
+  for (const auto& n : notes) std::cerr << "note: " << n << "\n";
+  std::vector<std::pair<std::string, long>> writers;
+  for (const LockHolder& h : RunLock::live_holders(layout.locks_dir())) writers.emplace_back(h.host, h.pid);
+  if (const std::size_t n = layout.remove_stale_temp_files(writers))
+    std::cerr << "note: removed " << n << " temporary file(s) left by writers that are gone\n";
+  return lock;
 }
 
 std::string shard_text(const RunOptions& o) {
@@ -134,7 +150,7 @@ void print_trials(const Experiment& exp, const RunOptions& options) {
 int run_experiment(const Experiment& exp, const PluginRegistry& plugins, const RunOptions& options) {
   ResultsLayout layout(options.results_root, exp.name);
   fs::create_directories(layout.trials_dir());
-  layout.remove_stale_temp_files();
+  const auto lock = take_lock(layout, LockScope{options.shard_index, options.shard_count}, "run");
   write_resolved_yaml(exp, layout);
   const Provenance provenance = make_provenance(exp);
 
@@ -203,6 +219,7 @@ int run_experiment(const Experiment& exp, const PluginRegistry& plugins, const R
 int merge_results(const std::string& experiment_dir) {
   const ResultsLayout layout = ResultsLayout::from_dir(experiment_dir);
   if (!fs::is_directory(layout.dir)) throw ConfigError("merge: '" + experiment_dir + "' is not a results folder");
+  const auto lock = take_lock(layout, LockScope{}, "merge");
   std::vector<std::string> warnings;
   const std::vector<fs::path> files = all_result_files(layout);
   if (files.empty()) throw ConfigError("merge: no results files under '" + experiment_dir + "'");
