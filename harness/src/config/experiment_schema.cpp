@@ -49,7 +49,7 @@ SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks) {
   for (const auto& t : tasks) task_names.push_back(t.name);
 
   SchemaNode root = SchemaNode::map("an experiment");
-  root.add("name", SchemaNode::required_leaf(ParamType::String, "experiment name; results go to results/<name>/"));
+  root.add("name", SchemaNode::required_leaf(ParamType::String, "experiment name: letters, digits, - _ . (not only dots), at most 100 characters; results go to results/<name>/"));
   root.children.back().second.check = [](const YAML::Node& v) -> std::string {
     const std::string& s = v.Scalar();
     if (s.empty()) return "must not be empty";
