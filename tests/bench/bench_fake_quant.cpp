@@ -86,12 +86,26 @@ void BM_ComposedPerTensor(benchmark::State& state) {
   set_bytes(state, in.x);
 }
 
+// What the timed kernel computes, checked once: the largest |kernel - composed| (0: the same
+// bits, as tests/unit/test_fake_quant_kernel.cpp requires) and the share of elements that the
+// 4-bit grid moved (a kernel that returned its input would show 0).
+void set_checks(benchmark::State& state, const at::Tensor& scale) {
+  const Inputs& in = inputs();
+  const FakeQuantSpec spec{-kQmax, kQmax, 1};
+  at::NoGradGuard no_grad;
+  const at::Tensor ours = fake_quant_kernel(in.x, scale, at::Tensor(), spec, at::Tensor());
+  const at::Tensor composed = fake_quant_composed(in.x, scale, at::Tensor(), spec, at::Tensor());
+  state.counters["max_diff_vs_composed"] = (ours - composed).abs().max().item<double>();
+  state.counters["changed_share"] = (ours != in.x).to(at::kDouble).mean().item<double>();
+}
+
 void BM_OursPerTensor(benchmark::State& state) {
   const Inputs& in = inputs();
   const FakeQuantSpec spec{-kQmax, kQmax, 1};
   for (auto _ : state)
     benchmark::DoNotOptimize(fake_quant_kernel(in.x, in.scale, at::Tensor(), spec, at::Tensor()));
   set_bytes(state, in.x);
+  set_checks(state, in.scale);
 }
 
 void BM_OursPerChannel(benchmark::State& state) {
@@ -101,6 +115,7 @@ void BM_OursPerChannel(benchmark::State& state) {
     benchmark::DoNotOptimize(
         fake_quant_kernel(in.x, in.channel_scale, at::Tensor(), spec, at::Tensor()));
   set_bytes(state, in.x);
+  set_checks(state, in.channel_scale);
 }
 
 BENCHMARK(BM_Clone)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -54,11 +54,14 @@ Setup make_setup(const char* arch, bool quantized) {
 
 void calib_loss(benchmark::State& state, const char* arch, bool quantized) {
   Setup s = make_setup(arch, quantized);
+  double loss = 0;
   for (auto _ : state) {
     at::NoGradGuard no_grad;
-    benchmark::DoNotOptimize(at::cross_entropy_loss(s.model->forward(s.x), s.y).item<double>());
+    loss = at::cross_entropy_loss(s.model->forward(s.x), s.y).item<double>();
+    benchmark::DoNotOptimize(loss);
   }
   state.counters["images/s"] = benchmark::Counter(512.0, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["loss"] = loss;   // the smoke run checks that it is a number
 }
 
 BENCHMARK_CAPTURE(calib_loss, lenet5_fp32, "lenet5", false)->Unit(benchmark::kMillisecond)->UseRealTime();

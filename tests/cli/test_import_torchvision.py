@@ -14,7 +14,9 @@ try:
     import torchvision
 except ImportError as e:  # pragma: no cover
     torch = None
-    SKIP_REASON = f"python3-torch / python3-torchvision missing ({e}); apt-get install python3-torch python3-torchvision"
+    # ctest reports the test as skipped on this phrase (tests/CMakeLists.txt), not as passed.
+    SKIP_REASON = f"no torch for the import test: python3-torch / python3-torchvision missing ({e}); " \
+                  "apt-get install python3-torch python3-torchvision"
 
 
 def export(arch, path, num_classes=1000):
@@ -59,6 +61,40 @@ class ImportTorchvisionTest(CliTestCase):
                                   r"has no tensor '[a-z0-9_.]+'|has a tensor '[a-z0-9_.]+'")
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "x.ckpt")))
 
+    def assert_refused(self, args, message):
+        out = os.path.join(self.tmp, "refused.ckpt")
+        p = qharness(["import", *args, "-o", out], cwd=self.tmp)
+        self.assert_exit(p, 2)
+        self.assertIn(message, p.stderr)
+        for trace in ("Exception raised from", "frame #"):   # LibTorch's C++ stack trace
+            self.assertNotIn(trace, p.stderr)
+        self.assertFalse(os.path.exists(out))
+
+    def test_bad_files_and_arch_are_refused_without_a_stack_trace(self):
+        self.assert_refused([os.path.join(self.tmp, "nosuch.pt"), "--arch", "resnet18"], "nosuch.pt': no such file")
+        garbage = os.path.join(self.tmp, "garbage.pt")
+        with open(garbage, "wb") as f:
+            f.write(b"not a zip archive")
+        self.assert_refused([garbage, "--arch", "resnet18"], "garbage.pt' is not a TorchScript file")
+        src = os.path.join(self.tmp, "r18.pt")
+        export("resnet18", src)
+        self.assert_refused([src, "--arch", "nosuch"], "--arch: nosuch not in {mlp,lenet5,resnet20,resnet18,resnet50}")
+
+    def test_weights_with_nan_or_inf_are_refused_naming_the_tensor(self):
+        model = export("resnet18", os.path.join(self.tmp, "ok.pt"))
+        with torch.no_grad():
+            model.layer2[1].conv1.weight[3, 0, 1, 2] = float("nan")
+            model.layer2[1].conv1.weight[5, 1, 0, 0] = float("inf")
+            model.bn1.running_var[7] = float("-inf")
+        src = os.path.join(self.tmp, "bad.pt")
+        torch.jit.save(torch.jit.script(model), src)
+        self.assert_refused([src, "--arch", "resnet18"],   # tensors are checked in name order
+                            f"import: 'bn1.running_var' in '{src}' holds -Inf at [7] (1 of 64 values not finite)")
+        with torch.no_grad():
+            model.bn1.running_var[7] = 1.0
+        torch.jit.save(torch.jit.script(model), src)
+        self.assert_refused([src, "--arch", "resnet18"], f"import: 'layer2.1.conv1.weight' in '{src}' holds "
+                                                         "NaN at [3, 0, 1, 2] (2 of 147456 values not finite)")
 
 if __name__ == "__main__":
     unittest.main()

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <set>
+#include <unordered_map>
 #include <sstream>
 
 #include "util/text.hpp"
@@ -51,18 +52,25 @@ void record_origins(const YAML::Node& node, const std::string& path, const std::
 }
 
 // Merges `src` into `dst`: maps key by key, anything else replaced. Origins follow.
+// yaml-cpp finds a key of a map by scanning the map, so dst's keys are indexed once: a file
+// of many keys merges in linear time, not quadratic.
 void merge_into(YAML::Node dst, const YAML::Node& src, const std::string& path,
                 std::map<std::string, Origin>& dst_origins,
                 const std::map<std::string, Origin>& src_origins) {
+  std::unordered_map<std::string, YAML::Node> index;
+  for (auto it = dst.begin(); it != dst.end(); ++it) index.emplace(it->first.Scalar(), it->second);
   for (auto it = src.begin(); it != src.end(); ++it) {
     const std::string key = it->first.Scalar();
     const std::string p = child_path(path, key);
-    YAML::Node existing = dst[key];
-    if (existing.IsMap() && it->second.IsMap()) {
-      merge_into(existing, it->second, p, dst_origins, src_origins);
+    const auto existing = index.find(key);
+    if (existing != index.end() && existing->second.IsMap() && it->second.IsMap()) {
+      merge_into(existing->second, it->second, p, dst_origins, src_origins);
       if (auto o = src_origins.find(p); o != src_origins.end()) dst_origins[p] = o->second;
     } else {
-      dst[key] = YAML::Clone(it->second);
+      if (existing != index.end())
+        existing->second = YAML::Clone(it->second);   // assigning rewrites the entry it refers to
+      else
+        dst.force_insert(key, YAML::Clone(it->second));   // src's keys are unique: no search
       erase_origins_under(dst_origins, p);
       for (auto o = src_origins.lower_bound(p);
            o != src_origins.end() && starts_with(o->first, p); ++o)
@@ -112,11 +120,16 @@ struct Loaded {
   std::map<std::string, Origin> origins;
 };
 
-Loaded load_recursive(const std::string& file, std::vector<std::string>& stack) {
+// Files already loaded, by canonical path: a base file that several files extend (a diamond)
+// is read and merged once, not once per path to it (2^depth times for a chain of diamonds).
+using LoadedFiles = std::map<std::string, Loaded>;
+
+Loaded load_recursive(const std::string& file, std::vector<std::string>& stack, LoadedFiles& loaded) {
   const std::string canonical = fs::weakly_canonical(fs::path(file)).string();
   for (const auto& f : stack)
     if (f == canonical)
       throw ConfigError(file + ": `extends` cycle: " + join(stack, " -> ") + " -> " + canonical);
+  if (auto it = loaded.find(canonical); it != loaded.end()) return it->second;   // merged from, never into
   stack.push_back(canonical);
 
   const std::string text = read_text(file);
@@ -148,7 +161,7 @@ Loaded load_recursive(const std::string& file, std::vector<std::string>& stack) 
       fs::path p = fs::path(base).is_absolute() ? fs::path(base) : dir / base;
       if (std::string why = file_problem(p.string()); !why.empty())
         throw ConfigError(own.origins["extends"], "extends: '" + p.string() + "': " + why);
-      Loaded b = load_recursive(p.string(), stack);
+      Loaded b = load_recursive(p.string(), stack, loaded);
       merge_into(result.root, b.root, "", result.origins, b.origins);
     }
     doc.remove("extends");
@@ -156,6 +169,7 @@ Loaded load_recursive(const std::string& file, std::vector<std::string>& stack) 
   }
   merge_into(result.root, own.root, "", result.origins, own.origins);
   stack.pop_back();
+  loaded.emplace(canonical, result);
   return result;
 }
 
@@ -260,7 +274,8 @@ bool erase_path(YAML::Node& root, const std::string& path) {
 
 RawConfig load_experiment(const std::string& file) {
   std::vector<std::string> stack;
-  Loaded l = load_recursive(file, stack);
+  LoadedFiles loaded;
+  Loaded l = load_recursive(file, stack, loaded);
   RawConfig raw;
   raw.root = l.root;
   raw.origins = std::move(l.origins);

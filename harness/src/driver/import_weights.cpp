@@ -4,9 +4,13 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/script.h>
 
+#include <boost/filesystem.hpp>
+
+#include <cmath>
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include "models/checkpoint.hpp"
 #include "models/zoo.hpp"
@@ -20,15 +24,60 @@ std::string shape_text(const at::Tensor& t) {
   return s.str();
 }
 
+// LibTorch's errors carry a C++ stack trace in what(): the user gets the message alone.
+std::string message_of(const std::exception& e) {
+  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e)) return c10_error->what_without_backtrace();
+  return e.what();
+}
+
+// The first non-finite value of a floating-point tensor and how many there are
+// ("NaN at [3, 0, 1, 2] (5 of 864 values not finite)"), or "".
+std::string non_finite(const at::Tensor& t) {
+  if (!t.is_floating_point()) return "";
+  const at::Tensor bad = at::logical_not(at::isfinite(t)).flatten();
+  const std::int64_t count = bad.sum().item<std::int64_t>();
+  if (count == 0) return "";
+  std::int64_t flat = bad.nonzero()[0][0].item<std::int64_t>();
+  const double v = t.flatten()[flat].item<double>();
+  std::vector<std::int64_t> index(static_cast<std::size_t>(t.dim()));
+  for (std::int64_t d = t.dim() - 1; d >= 0; --d) {
+    index[static_cast<std::size_t>(d)] = flat % t.size(d);
+    flat /= t.size(d);
+  }
+  std::ostringstream s;
+  s << (std::isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf") << " at [";
+  for (std::size_t i = 0; i < index.size(); ++i) s << (i ? ", " : "") << index[i];
+  s << "] (" << count << " of " << t.numel() << " values not finite)";
+  return s.str();
+}
+
+ImportReport import_checked(const ImportOptions& o);
+
 }  // namespace
 
 ImportReport import_torchscript(const ImportOptions& o) {
+  try {
+    return import_checked(o);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("import: " + message_of(e));
+  }
+}
+
+namespace {
+
+ImportReport import_checked(const ImportOptions& o) {
+  boost::system::error_code ec;
+  const auto status = boost::filesystem::status(o.torchscript_file, ec);
+  if (status.type() == boost::filesystem::file_not_found)
+    throw std::runtime_error("import: '" + o.torchscript_file + "': no such file");
+  if (status.type() != boost::filesystem::regular_file)
+    throw std::runtime_error("import: '" + o.torchscript_file + "': not a regular file");
   torch::jit::Module source;
   try {
     source = torch::jit::load(o.torchscript_file);
   } catch (const std::exception& e) {
     throw std::runtime_error("import: '" + o.torchscript_file + "' is not a TorchScript file (torch.jit.save of a "
-                             "scripted or traced module): " + std::string(e.what()).substr(0, 300));
+                             "scripted or traced module): " + message_of(e).substr(0, 300));
   }
   source.eval();
   std::map<std::string, at::Tensor> theirs;
@@ -61,10 +110,14 @@ ImportReport import_torchscript(const ImportOptions& o) {
       throw std::runtime_error("import: '" + name + "' has shape " + shape_text(it->second) + " in '" +
                                o.torchscript_file + "', " + o.arch + " expects " + shape_text(t));
   }
-  for (const auto& [name, t] : theirs)
+  for (const auto& [name, t] : theirs) {
     if (!ours.count(name))
       throw std::runtime_error("import: '" + o.torchscript_file + "' has a tensor '" + name + "' that " + o.arch +
                                " does not (is it a " + o.arch + "?)");
+    if (const std::string bad = non_finite(t); !bad.empty())
+      throw std::runtime_error("import: '" + name + "' in '" + o.torchscript_file + "' holds " + bad +
+                               ": nothing imported");
+  }
   {
     at::NoGradGuard no_grad;
     for (auto& [name, t] : ours) {
@@ -86,4 +139,5 @@ ImportReport import_torchscript(const ImportOptions& o) {
   return report;
 }
 
+}  // namespace
 }  // namespace qharness

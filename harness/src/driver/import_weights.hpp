@@ -19,8 +19,10 @@ struct ImportReport {
   double max_logit_diff = -1;         // zoo vs TorchScript on the check input (-1: not checked)
 };
 
-// Copies every parameter and buffer by name. Refuses (std::runtime_error naming the tensor)
-// when the file lacks a name the zoo model has, has one the model lacks, or a shape differs.
+// Copies every parameter and buffer by name. Refuses (std::runtime_error naming the file or
+// the tensor, without LibTorch's stack trace) when the file is missing or not TorchScript,
+// lacks a name the zoo model has, has one the model lacks, a shape differs, or a tensor holds
+// NaN or Inf; nothing is written then.
 // Then runs both models (eval mode) on seeded images and reports the largest logit difference.
 ImportReport import_torchscript(const ImportOptions& options);
 

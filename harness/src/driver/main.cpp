@@ -1,6 +1,7 @@
 // qharness: the driver. Subcommands: run, plugins, report, merge, schema, slurm, mask-diversity.
 // Exit status: 0 all trials done; 1 some trial failed (the others still ran); 2 bad input.
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "driver/schema_doc.hpp"
 #include "driver/slurm.hpp"
 #include "driver/slurm_suite.hpp"
+#include "models/zoo.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "results/results_layout.hpp"
 #include "run/experiment.hpp"
@@ -173,7 +175,9 @@ int main(int argc, char** argv) {
   ImportOptions import_options;
   auto* import_cmd = app.add_subcommand("import", "weights from a TorchScript file saved in Python into a qharness checkpoint");
   import_cmd->add_option("file", import_options.torchscript_file, "TorchScript file (torch.jit.save of a torchvision model)")->required();
-  import_cmd->add_option("--arch", import_options.arch, "zoo architecture: resnet18 | resnet50 | resnet20 | lenet5 | mlp")->required();
+  import_cmd->add_option("--arch", import_options.arch, "zoo architecture: " + join(arch_names(), " | "))
+      ->required()
+      ->check(CLI::IsMember(arch_names()));
   import_cmd->add_option("-o,--output", import_options.output, "checkpoint to write (use it as model.checkpoint.path)")->required();
   import_cmd->add_option("--input-size", import_options.input_size, "image side the model is built for (default 224 for resnet18/50, else 28)");
   import_cmd->add_option("--check-size", import_options.check_size, "image side of the logits check against the TorchScript module; 0 = skip")->capture_default_str();
@@ -258,6 +262,9 @@ int main(int argc, char** argv) {
   } catch (const ConfigError& e) {
     for (const auto& m : e.messages()) std::cerr << "error: " << m << "\n";
     return kExitBadInput;
+  } catch (const c10::Error& e) {
+    std::cerr << "error: " << e.what_without_backtrace() << "\n";   // what() appends a C++ stack trace
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/Context.h>
+#include <c10/util/Exception.h>
 
 #include <boost/filesystem.hpp>
 
@@ -101,6 +102,8 @@ TrialRecord run_trial(const Trial& trial, const PluginRegistry& plugins, const s
     rec.error = non_finite_reason(rec);
   } catch (const NonFiniteLoss& e) {
     rec.error = std::string("non-finite loss: ") + e.what();
+  } catch (const c10::Error& e) {
+    rec.error = e.what_without_backtrace();   // what() appends LibTorch's C++ stack trace
   } catch (const std::exception& e) {
     rec.error = e.what();
   } catch (...) {
