@@ -2,6 +2,7 @@
 results with h5py. ctest sets QHARNESS_BIN, QHARNESS_SOURCE_DIR, QHARNESS_BUILD_DIR and
 QHARNESS_BAD_PLUGIN (see tests/CMakeLists.txt)."""
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -88,3 +89,24 @@ class CliTestCase(unittest.TestCase):
     def assert_exit(self, proc, code):
         self.assertEqual(proc.returncode, code,
                          f"exit {proc.returncode}, expected {code}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+
+
+def build_template_out_of_tree(test, template, name_option, name):
+    """What docs/plugins.md tells a plugin author to do: install qharness under test.tmp/prefix,
+    copy `template` (a folder under plugins/), configure it with -D<name_option>=<name> against
+    the installed CMake package and build it. Returns (installed qharness binary, prefix, the
+    plugin's build folder, to put on QHARNESS_PLUGIN_PATH)."""
+    def sh(*cmd):
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        test.assertEqual(p.returncode, 0, f"{' '.join(cmd)}\n{p.stdout}\n{p.stderr}")
+    prefix = os.path.join(test.tmp, "prefix")
+    if not os.path.exists(os.path.join(prefix, "bin", "qharness")):
+        sh("cmake", "--install", BUILD_DIR, "--prefix", prefix)
+    src = os.path.join(test.tmp, name)
+    shutil.copytree(os.path.join(SOURCE_DIR, template), src)
+    build = os.path.join(src, "build")
+    sh("cmake", "-S", src, "-B", build, "-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_PREFIX_PATH={prefix}",
+       f"-D{name_option}={name}")
+    sh("cmake", "--build", build, "-j2")
+    return os.path.join(prefix, "bin", "qharness"), prefix, build
+

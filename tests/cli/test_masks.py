@@ -1,5 +1,6 @@
 """masks and sparse-train on a tiny lenet5 / mlp (synthetic data, seconds): every transposable
-method gives valid masks, tnm-mcf keeps exactly the optimum and tnm-greedy at least half of it,
+method gives valid masks, tnm-mcf keeps exactly the optimum (the harness's own CostScaling
+solver's, not tnm-mcf's) and tnm-greedy at least half of it, the final weights stay sparse,
 AdaPrune never increases a layer's reconstruction error, the dense row is the unpruned model,
 the unstructured starting point runs; sparse-train's masks are applied (the weights the products
 use have density N/M) and recomputed every K steps; --resume runs nothing again."""
@@ -94,6 +95,9 @@ class Masks(CliTestCase):
                     self.assertEqual(m["accel_share"], 0.0)
                     continue
                 self.assertAlmostEqual(m["density"], 0.5, delta=0.05)
+                # After AdaPrune (and the fine-tuning row) the weights are still zero off the mask.
+                self.assertEqual(m["valid_final"], 1.0)
+                self.assertLessEqual(m["density_final"], m["density"] + 1e-12)
                 if method == "tnm-greedy":
                     self.assertGreaterEqual(m["kept_ratio"], 0.5)
                     self.assertTrue(np.all(a["layer_kept_ratio"] >= 0.5))

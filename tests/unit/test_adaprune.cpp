@@ -4,8 +4,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
-#include "masks/common/nm_mask.hpp"
-#include "masks/common/unstructured_mask.hpp"
+#include "masks/nm/nm_mask.hpp"
+#include "qharness/masks/optimal_masks.hpp"
 #include "models/quant_layer.hpp"
 #include "models/zoo.hpp"
 #include "tasks/adaprune.hpp"
@@ -35,7 +35,7 @@ TEST(AdaPrune, EachRowIsTheLeastSquaresFitOverItsKeptInputs) {
   const at::Tensor w = layer->weight.detach().to(at::kDouble).clone();
   for (bool structured : {true, false}) {   // nm: equal kept counts (one batch); unstructured: several
     layer->weight.detach().copy_(w);
-    layer->weight_mask = structured ? masks::nm_mask(layer->weight, {2, 4}) : masks::unstructured_mask(layer->weight, {3, 8});
+    layer->weight_mask = structured ? masks::nm_mask(layer->weight, {2, 4}) : masks::optimal_mask(MaskPattern::Unstructured, {3, 8}, layer->weight);
     const AdaPruneResult r = adaprune_layer(*layer, gram);
     EXPECT_LT(r.error_adaprune, r.error_pruned);
     const at::Tensor target = x.mm(w.t());   // [200, 6]

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "masks/common/mask_diversity.hpp"
+#include "qharness/masks/mask_diversity.hpp"
 
 namespace {
 

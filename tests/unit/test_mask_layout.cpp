@@ -2,13 +2,13 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
-#include "masks/common/block_layout.hpp"
-#include "masks/common/mask_check.hpp"
-#include "masks/common/nm_mask.hpp"
-#include "masks/common/tnm_exhaustive.hpp"
-#include "masks/common/tnm_greedy.hpp"
-#include "masks/common/tnm_mcf.hpp"
-#include "masks/common/unstructured_mask.hpp"
+#include "qharness/masks/block_layout.hpp"
+#include "qharness/masks/mask_check.hpp"
+#include "masks/nm/nm_mask.hpp"
+#include "masks/transposable/tnm_exhaustive.hpp"
+#include "masks/transposable/tnm_greedy.hpp"
+#include "masks/transposable/tnm_mcf.hpp"
+#include "qharness/masks/optimal_masks.hpp"
 
 namespace {
 

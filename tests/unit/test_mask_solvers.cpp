@@ -8,13 +8,13 @@
 #include <cmath>
 #include <random>
 
-#include "masks/common/kept_magnitude.hpp"
-#include "masks/common/mask_check.hpp"
-#include "masks/common/nm_mask.hpp"
-#include "masks/common/tnm_exhaustive.hpp"
-#include "masks/common/tnm_greedy.hpp"
-#include "masks/common/tnm_mcf.hpp"
-#include "masks/common/unstructured_mask.hpp"
+#include "qharness/masks/kept_magnitude.hpp"
+#include "qharness/masks/mask_check.hpp"
+#include "masks/nm/nm_mask.hpp"
+#include "masks/transposable/tnm_exhaustive.hpp"
+#include "masks/transposable/tnm_greedy.hpp"
+#include "masks/transposable/tnm_mcf.hpp"
+#include "qharness/masks/optimal_masks.hpp"
 
 namespace {
 
@@ -55,7 +55,7 @@ TEST(MaskSolvers, EveryMethodIsValidOnRandomAndAdversarialWeights) {
         MaskCheck c = check_mask(mask, p, s);
         EXPECT_TRUE(c.valid) << method << ": " << c.first_problem;
       };
-      expect_valid(unstructured_mask(w, s), MaskPattern::Unstructured, "unstructured");
+      expect_valid(optimal_mask(MaskPattern::Unstructured, s, w), MaskPattern::Unstructured, "unstructured");
       expect_valid(nm_mask(w, s), MaskPattern::NM, "nm");
       expect_valid(tnm_mcf_mask(w, {s}), MaskPattern::TransposableNM, "tnm-mcf");
       expect_valid(tnm_greedy_mask(w, s), MaskPattern::TransposableNM, "tnm-greedy");
@@ -255,15 +255,15 @@ TEST(MaskSolvers, NmKeepsTheLargestOfEveryGroupAndIsAtLeastTransposable) {
 
 TEST(MaskSolvers, UnstructuredKeepsTheLargestPerLayerOrGlobally) {
   at::Tensor w = at::randn({10, 10});
-  at::Tensor m = unstructured_mask(w, {1, 4});  // 25 kept
+  at::Tensor m = optimal_mask(MaskPattern::Unstructured, {1, 4}, w);  // 25 kept
   EXPECT_EQ(m.sum().item<int64_t>(), 25);
   EXPECT_GE(w.abs().masked_select(m).min().item<float>(), w.abs().masked_select(m.logical_not()).max().item<float>());
   // Global: a layer of large weights takes more than its share.
   at::Tensor big = at::randn({8, 8}) * 100, small = at::randn({8, 8});
-  auto masks = global_unstructured_masks({big, small}, {2, 4});
+  auto masks = optimal_masks(MaskPattern::Unstructured, MaskScope::Global, {2, 4}, {big, small});
   EXPECT_EQ(masks[0].sum().item<int64_t>() + masks[1].sum().item<int64_t>(), 64);
   EXPECT_GT(masks[0].sum().item<int64_t>(), 32);
-  EXPECT_THROW(global_unstructured_masks({}, {2, 4}), std::invalid_argument);
+  EXPECT_THROW(optimal_masks(MaskPattern::Unstructured, MaskScope::Global, {2, 4}, {}), std::invalid_argument);
 }
 
 }  // namespace

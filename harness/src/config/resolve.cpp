@@ -238,9 +238,11 @@ class Resolver {
                       " plugin to use; known: " + join(plugins_.names(s.plugin_kind), ", "));
       return {};
     }
-    const PluginInfo* info = plugins_.find(s.plugin_kind, name);
-    if (!info) {
-      auto known = plugins_.names(s.plugin_kind);
+    const bool builtin = std::find(s.builtin_names.begin(), s.builtin_names.end(), name) != s.builtin_names.end();
+    const PluginInfo* info = builtin ? nullptr : plugins_.find(s.plugin_kind, name);
+    if (!info && !builtin) {
+      auto known = s.builtin_names;
+      for (auto& n : plugins_.names(s.plugin_kind)) known.push_back(n);
       std::string near = nearest(name, known);
       error(name_path, std::string("unknown ") + to_string(s.plugin_kind) + " plugin '" + name + "'" +
                            (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; known " +
@@ -250,9 +252,10 @@ class Resolver {
       return {};
     }
     std::vector<ParamSpec> specs = s.common;
-    specs.insert(specs.end(), info->params.begin(), info->params.end());
+    if (info) specs.insert(specs.end(), info->params.begin(), info->params.end());
     std::vector<std::string> valid{s.name_key};
     for (const auto& sp : specs) valid.push_back(sp.name);
+    for (const auto& [key, child] : s.children) valid.push_back(key);
     for (auto it = given.begin(); it != given.end(); ++it) {
       const std::string key = it->first.Scalar();
       if (std::find(valid.begin(), valid.end(), key) == valid.end()) {
@@ -266,7 +269,7 @@ class Resolver {
     }
     YAML::Node result(YAML::NodeType::Map);
     result[s.name_key] = name;
-    PluginSelection sel{s.plugin_kind, name, {}};
+    PluginSelection sel{s.plugin_kind, name, {}, builtin};
     for (const auto& sp : specs) {
       const std::string p = join_path(path, sp.name);
       YAML::Node v = cgiven[sp.name];
@@ -283,6 +286,16 @@ class Resolver {
       if (!r.IsDefined()) continue;
       result[sp.name] = r;
       sel.params.set(sp.name, to_param_value(r, sp.type));
+    }
+    // The task's own keys beside the plugin's options: resolved as a map of just those keys.
+    if (!s.children.empty()) {
+      SchemaNode own = SchemaNode::map("");
+      own.children = s.children;
+      YAML::Node given_own(YAML::NodeType::Map);
+      for (const auto& [key, child] : s.children)
+        if (cgiven[key]) given_own[key] = cgiven[key];
+      const YAML::Node resolved_own = map(given_own, own, path);
+      for (auto it = resolved_own.begin(); it != resolved_own.end(); ++it) result[it->first.Scalar()] = it->second;
     }
     out_.plugins[path] = std::move(sel);
     return result;

@@ -18,6 +18,7 @@ struct PluginSelection {
   PluginKind kind = PluginKind::Optimizer;
   std::string name;
   Params params;   // every option the plugin declares (and the slot's common ones)
+  bool builtin = false;  // one of the slot's builtin_names (no plugin behind it)
 };
 
 struct ResolvedConfig {

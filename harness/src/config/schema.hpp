@@ -20,7 +20,7 @@ struct SchemaNode {
   enum class Kind {
     Map,         // fixed keys, each with its own schema
     Leaf,        // a scalar or a list of scalars of one ParamType
-    PluginSlot,  // a map naming a plugin (`name_key`) plus that plugin's options
+    PluginSlot,  // a map naming a plugin (`name_key`) plus that plugin's options (and `children`)
     AxisMap,     // sweep.grid / sweep.zip: any key path -> a non-empty list of values
     List,        // a list whose every element follows `element` (a Map): report.tables
   };
@@ -38,7 +38,8 @@ struct SchemaNode {
   // List leaves: a lone scalar is read as a one-element list (`layers: all` = `layers: [all]`).
   bool scalar_is_list = false;
 
-  // Map (ordered: the order of the YAML reference)
+  // Map (ordered: the order of the YAML reference). PluginSlot: the task's own keys that sit
+  // beside the plugin's options in the same block (masks: {method: nm, n: 2, m: 4, skip: [first]}).
   std::vector<std::pair<std::string, SchemaNode>> children;
   // Blocks that are validated when present but only take their defaults when the selected
   // task uses them (train:, ptq:, selftest:, data:, ...).
@@ -57,6 +58,9 @@ struct SchemaNode {
   // (ptq.optimizer: powell with maxiter 2). Used only when the chosen plugin is the default
   // one and the option is not given. Empty = none.
   std::vector<std::pair<std::string, std::string>> default_options;
+  // Names the slot accepts that are no plugin: the task handles them itself (masks' `dense`, the
+  // unpruned reference row). They take the common options and the children only.
+  std::vector<std::string> builtin_names;
 
   // Builders, so that schema definitions read like the YAML they describe.
   static SchemaNode map(std::string doc) { SchemaNode n; n.kind = Kind::Map; n.doc = std::move(doc); return n; }

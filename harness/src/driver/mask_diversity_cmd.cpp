@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "config/config_error.hpp"
-#include "masks/common/mask_diversity.hpp"
+#include "qharness/masks/mask_diversity.hpp"
 
 namespace qharness {
 

@@ -53,12 +53,16 @@ void walk(const SchemaNode& node, const std::string& path, std::ostream& out) {
         row(out, p, std::string(to_string(child.plugin_kind)) + " plugin choice",
             child.default_plugin.empty() ? "" : "`{" + child.name_key + ": " + child.default_plugin + slot_default_options(child) + "}`",
             child.doc + "; takes the chosen plugin's options (below)");
+        std::string builtin;
+        for (const auto& b : child.builtin_names) builtin += "`" + b + "`, ";
         row(out, p + "." + child.name_key, std::string(to_string(child.plugin_kind)) + " plugin name",
-            child.default_plugin.empty() ? "" : "`" + child.default_plugin + "`", "see `qharness plugins`");
+            child.default_plugin.empty() ? "" : "`" + child.default_plugin + "`",
+            builtin.empty() ? "see `qharness plugins`" : builtin + "or a plugin (see `qharness plugins`)");
         for (const auto& spec : child.common) {
           SchemaNode leaf = leaf_from_spec(spec);
           row(out, p + "." + spec.name, type_text(leaf), default_text(leaf.default_value), spec.doc);
         }
+        walk(child, p, out);  // the task's own keys beside the plugin's options
         break;
       }
       case SchemaNode::Kind::AxisMap:

@@ -4,7 +4,7 @@
 //   sparse-train: {mask: {method: tnm-greedy, n: 4, m: 8, every: 40}, skip: [first]}
 //
 // `method: dense` trains without masks (the reference row). The mask of every layer but `skip` is recomputed from the dense weight with the method
-// (mask_methods.hpp) before the first step and then every `every` optimizer steps; between
+// plugin (mask_slot.hpp) before the first step and then every `every` optimizer steps; between
 // recomputations it stays fixed. Forward uses w * mask, backward is straight-through: the
 // dense weight receives the full gradient (QuantLayer's weight_mask slot), so pruned weights
 // keep learning and can come back at the next recomputation. The train: block is the optimizer.
@@ -24,8 +24,8 @@
 #include <chrono>
 #include <iostream>
 
-#include "masks/common/mask_check.hpp"
-#include "tasks/mask_methods.hpp"
+#include "qharness/masks/mask_check.hpp"
+#include "tasks/mask_slot.hpp"
 #include "tasks/model_setup.hpp"
 #include "tasks/training.hpp"
 
@@ -36,7 +36,7 @@ using Clock = std::chrono::steady_clock;
 
 void run_sparse_train(TrialContext& ctx) {
   const ResolvedConfig& cfg = ctx.config();
-  const MaskMethod method = read_mask_method(cfg, "sparse-train.mask");
+  const MaskMethod method(cfg, "sparse-train.mask", ctx.plugins());
   const std::int64_t every = cfg.get_int("sparse-train.mask.every");
   const DataSplits data = load_data(cfg);
   auto model = prepare_model(ctx, data);
@@ -50,10 +50,8 @@ void run_sparse_train(TrialContext& ctx) {
   auto recompute = [&](std::int64_t steps_done) {
     if (method.dense() || steps_done % every != 0) return;
     const auto t0 = Clock::now();
-    std::vector<at::Tensor> weights;
-    for (const auto& l : layers) weights.push_back(l.layer->weight_param().detach());
-    const std::vector<at::Tensor> masks = compute_masks(method, weights);
-    for (std::size_t i = 0; i < layers.size(); ++i) layers[i].layer->weight_mask = masks[i].to(weights[i].device());
+    const std::vector<at::Tensor> masks = method.compute(layers);
+    for (std::size_t i = 0; i < layers.size(); ++i) layers[i].layer->weight_mask = masks[i];
     mask_s_epoch += std::chrono::duration<double>(Clock::now() - t0).count();
     ++updates;
   };
@@ -78,8 +76,8 @@ void run_sparse_train(TrialContext& ctx) {
   for (const auto& l : layers) {
     at::NoGradGuard no_grad;
     const at::Tensor mask = method.dense() ? at::ones_like(l.layer->weight_param(), at::kBool) : l.layer->weight_mask;
-    if (!method.dense()) {
-      const masks::MaskCheck check = masks::check_mask(mask, method.pattern(), method.spec);
+    if (!method.dense() && method.scope() == MaskScope::PerLayer) {
+      const masks::MaskCheck check = masks::check_mask(mask, method.pattern(), method.spec());
       if (!check.valid) std::cerr << "  " << l.name << ": invalid mask: " << check.first_problem << "\n";
       valid = valid && check.valid;
     }
@@ -89,6 +87,13 @@ void run_sparse_train(TrialContext& ctx) {
     size += double(mask.numel());
     layer_density.push_back(k / double(mask.numel()));
     names.push_back(l.name);
+  }
+  if (!method.dense() && method.scope() == MaskScope::Global) {  // one budget: checked as one flat tensor
+    std::vector<at::Tensor> flat;
+    for (const auto& l : layers) flat.push_back(l.layer->weight_mask.reshape({1, -1}).cpu());
+    const masks::MaskCheck check = masks::check_mask(at::cat(flat, 1), method.pattern(), method.spec());
+    if (!check.valid) std::cerr << "  invalid global mask: " << check.first_problem << "\n";
+    valid = check.valid;
   }
   ctx.metric("top1", r.final.top1);
   ctx.metric("top5", r.final.top5);
@@ -108,12 +113,13 @@ void run_sparse_train(TrialContext& ctx) {
 
 SchemaNode sparse_train_schema() {
   SchemaNode s = SchemaNode::map("training with N:M / transposable N:M masks recomputed every `every` steps");
-  SchemaNode mask = SchemaNode::map("the mask method and how often it is recomputed");
-  add_mask_method_keys(mask, "tnm-greedy");
-  mask.add("every", SchemaNode::leaf(ParamType::Int, YAML::Node("40"),
-                                     "recompute the masks every this many optimizer steps (and before the first)")
-                        .range(1, {}));
-  s.add("mask", mask);
+  s.add("mask", mask_slot_schema("the mask plugin (`method`, any registered mask plugin or dense) and how often "
+                                 "its masks are recomputed",
+                                 "tnm-greedy",
+                                 {{"every", SchemaNode::leaf(ParamType::Int, YAML::Node("40"),
+                                                             "recompute the masks every this many optimizer steps "
+                                                             "(and before the first)")
+                                                .range(1, {})}}));
   s.add("skip", SchemaNode::leaf(ParamType::StringList, YAML::Load("[first]"),
                                  "layers left dense (names, or first/last); [] masks every layer"));
   return s;

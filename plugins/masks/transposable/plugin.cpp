@@ -1,27 +1,25 @@
-// Mask plugins `tnm-mcf`, `tnm-greedy`, `tnm-exhaustive` (the algorithms: masks/common/).
+// Mask plugins `tnm-mcf`, `tnm-greedy`, `tnm-exhaustive`: transposable N:M (W and W^T both
+// N:M). n and m are the driver's common mask options.
 #include <qharness/plugin.hpp>
 
 #include <stdexcept>
 
-#include "masks/common/tnm_exhaustive.hpp"
-#include "masks/common/tnm_greedy.hpp"
-#include "masks/common/tnm_mcf.hpp"
+#include "masks/transposable/tnm_exhaustive.hpp"
+#include "masks/transposable/tnm_greedy.hpp"
+#include "masks/transposable/tnm_mcf.hpp"
 
 namespace {
 
-using qharness::ParamSpec;
+using qharness::MaskPattern;
+using qharness::NMSpec;
 using qharness::ParamType;
-using qharness::masks::NMSpec;
 using qharness::masks::TnmMcfOptions;
 
-std::vector<ParamSpec> nm_params(double m_min, double m_max, std::int64_t m_default) {
-  return {
-      {"n", ParamType::Int, std::int64_t{m_default / 2}, "weights kept of every m, per block row and column (<= m)",
-       {}, false, 1.0, m_max},
-      {"m", ParamType::Int, m_default, "block size: m x m blocks (m output x m input channels)", {}, false, m_min,
-       m_max},
-  };
-}
+// Every plugin here declares the same pattern.
+class TransposableMask : public qharness::Mask {
+ public:
+  MaskPattern pattern() const override { return MaskPattern::TransposableNM; }
+};
 
 NMSpec spec_of(const qharness::Params& p, const char* who) {
   NMSpec s{static_cast<int>(p.get_int("n")), static_cast<int>(p.get_int("m"))};
@@ -38,7 +36,7 @@ TnmMcfOptions::Pivot pivot_of(const std::string& name) {
   throw std::invalid_argument("mask tnm-mcf: unknown pivot rule '" + name + "'");
 }
 
-class TnmMcfMask : public qharness::Mask {
+class TnmMcfMask : public TransposableMask {
  public:
   explicit TnmMcfMask(const qharness::Params& p) {
     options_.spec = spec_of(p, "mask tnm-mcf");
@@ -50,7 +48,7 @@ class TnmMcfMask : public qharness::Mask {
   TnmMcfOptions options_;
 };
 
-class TnmGreedyMask : public qharness::Mask {
+class TnmGreedyMask : public TransposableMask {
  public:
   explicit TnmGreedyMask(const qharness::Params& p) : spec_(spec_of(p, "mask tnm-greedy")) {}
   at::Tensor compute(const at::Tensor& weight) override { return qharness::masks::tnm_greedy_mask(weight, spec_); }
@@ -59,9 +57,15 @@ class TnmGreedyMask : public qharness::Mask {
   NMSpec spec_;
 };
 
-class TnmExhaustiveMask : public qharness::Mask {
+class TnmExhaustiveMask : public TransposableMask {
  public:
-  explicit TnmExhaustiveMask(const qharness::Params& p) : spec_(spec_of(p, "mask tnm-exhaustive")) {}
+  explicit TnmExhaustiveMask(const qharness::Params& p) : spec_(spec_of(p, "mask tnm-exhaustive")) {
+    // Refused when the plugin is built, i.e. before a run starts (the driver builds every
+    // selected mask once up front), not at the first layer.
+    if (spec_.m != 4)
+      throw std::invalid_argument("mask tnm-exhaustive: m must be 4 (it scores every valid 4x4 pattern), got m = " +
+                                  std::to_string(spec_.m));
+  }
   at::Tensor compute(const at::Tensor& weight) override {
     return qharness::masks::tnm_exhaustive_mask(weight, spec_);
   }
@@ -71,19 +75,16 @@ class TnmExhaustiveMask : public qharness::Mask {
 };
 
 void register_plugins(qharness::Registrar& r) {
-  auto mcf_params = nm_params(1, NMSpec::kMaxM, 4);
-  mcf_params.push_back({"pivot", ParamType::String, std::string("block-search"),
-                        "NetworkSimplex pivot rule",
-                        {"block-search", "first-eligible", "best-eligible", "candidate-list", "altering-list"}});
   r.add_mask({"tnm-mcf", "transposable N:M, exact: one min-cost flow per m x m block (LEMON NetworkSimplex)",
-              mcf_params},
+              {{"pivot", ParamType::String, std::string("block-search"), "NetworkSimplex pivot rule",
+                {"block-search", "first-eligible", "best-eligible", "candidate-list", "altering-list"}}}},
              [](const qharness::Params& p) { return std::make_unique<TnmMcfMask>(p); });
   r.add_mask({"tnm-greedy",
               "transposable N:M, greedy 2-approximation (always valid; keeps >= 1/2 of the optimal magnitude)",
-              nm_params(1, NMSpec::kMaxM, 4)},
+              {}},
              [](const qharness::Params& p) { return std::make_unique<TnmGreedyMask>(p); });
-  r.add_mask({"tnm-exhaustive", "transposable N:4, exact: the best of all valid 4x4 patterns (90 for 2:4), vectorized",
-              nm_params(4, 4, 4)},
+  r.add_mask({"tnm-exhaustive", "transposable N:4 (m must be 4), exact: the best of all valid 4x4 patterns (90 for 2:4)",
+              {}},
              [](const qharness::Params& p) { return std::make_unique<TnmExhaustiveMask>(p); });
 }
 

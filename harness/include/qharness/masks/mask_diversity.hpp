@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string>
 
-#include "masks/common/mask_spec.hpp"
+#include "qharness/mask.hpp"
 
 namespace qharness::masks {
 

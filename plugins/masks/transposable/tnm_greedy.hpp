@@ -40,7 +40,7 @@
 #include <memory>
 #include <vector>
 
-#include "masks/common/mask_spec.hpp"
+#include "qharness/mask.hpp"
 
 namespace qharness::masks {
 

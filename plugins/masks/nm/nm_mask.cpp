@@ -1,4 +1,4 @@
-#include "masks/common/nm_mask.hpp"
+#include "masks/nm/nm_mask.hpp"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -7,7 +7,7 @@
 #include <numeric>
 #include <vector>
 
-#include "masks/common/block_layout.hpp"
+#include "qharness/masks/block_layout.hpp"
 
 namespace qharness::masks {
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "masks/common/mask_spec.hpp"
+#include "qharness/mask.hpp"
 
 namespace qharness::masks {
 

@@ -1,4 +1,4 @@
-#include "masks/common/block_layout.hpp"
+#include "qharness/masks/block_layout.hpp"
 
 #include <ATen/ATen.h>
 

@@ -1,4 +1,4 @@
-#include "masks/common/tnm_exhaustive.hpp"
+#include "masks/transposable/tnm_exhaustive.hpp"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "masks/common/block_layout.hpp"
+#include "qharness/masks/block_layout.hpp"
 
 namespace qharness::masks {
 

@@ -1,4 +1,4 @@
-#include "masks/common/mask_check.hpp"
+#include "qharness/masks/mask_check.hpp"
 
 #include <ATen/ATen.h>
 #include <lemon/preflow.h>
@@ -9,18 +9,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "masks/common/block_layout.hpp"
+#include "qharness/masks/block_layout.hpp"
 
 namespace qharness::masks {
-
-const char* to_string(MaskPattern p) {
-  switch (p) {
-    case MaskPattern::Unstructured: return "unstructured";
-    case MaskPattern::NM: return "N:M";
-    case MaskPattern::TransposableNM: return "transposable N:M";
-  }
-  return "?";
-}
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "masks/common/tnm_greedy.hpp"
+#include "masks/transposable/tnm_greedy.hpp"
 
 #include <qharness/vector_clones.hpp>
 
@@ -7,8 +7,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "masks/common/tnm_mcf.hpp"
-#include "masks/common/transposable_blocks.hpp"
+#include "masks/transposable/tnm_mcf.hpp"
+#include "qharness/masks/transposable_blocks.hpp"
 
 namespace qharness::masks {
 

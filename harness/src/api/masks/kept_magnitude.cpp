@@ -1,4 +1,4 @@
-#include "masks/common/kept_magnitude.hpp"
+#include "qharness/masks/kept_magnitude.hpp"
 
 #include <ATen/ATen.h>
 

@@ -5,7 +5,7 @@
 // This is optimal for 1-D N:M (groups are independent) but only W is N:M, not W^T.
 #include <ATen/core/Tensor.h>
 
-#include "masks/common/mask_spec.hpp"
+#include "qharness/mask.hpp"
 
 namespace qharness::masks {
 

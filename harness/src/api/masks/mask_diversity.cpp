@@ -1,4 +1,4 @@
-#include "masks/common/mask_diversity.hpp"
+#include "qharness/masks/mask_diversity.hpp"
 
 #include <cmath>
 #include <functional>

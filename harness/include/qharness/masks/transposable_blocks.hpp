@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "masks/common/block_layout.hpp"
-#include "masks/common/mask_spec.hpp"
+#include "qharness/masks/block_layout.hpp"
+#include "qharness/mask.hpp"
 
 namespace qharness::masks {
 
