@@ -98,7 +98,7 @@ class BadInput(CliTestCase):
                                 (None, f"plugins: [{folder}]\n")):
             err = self.run_bad(GOOD + extra_yaml, env=env)
             self.assertIn("was built for qharness plugin API version 999", err)
-            self.assertIn("this qharness has plugin API version 1", err)
+            self.assertIn("this qharness has plugin API version 2", err)
         p = qharness(["plugins"], cwd=self.tmp, env=base_env(QHARNESS_PLUGIN_PATH=folder))
         self.assert_exit(p, 2)
 
