@@ -52,7 +52,7 @@ sweep:
             self.assertEqual(t["status"], "done", t["error"])
             self.assertEqual(m["valid"], 1.0)
             self.assertEqual(m["valid_final"], 1.0)
-            self.assertEqual(m["density"], 0.5)
+            self.assertAlmostEqual(m["density"], 0.5, delta=0.01)   # conv2 has 6 inputs: a partial group keeps 2 of 2
             self.assertEqual(m["accel_share"], m["accel_share_nm"])   # from the declared pattern
             self.assertLessEqual(m["kept_ratio"], 1 + 1e-9)
             self.assertTrue(np.all(a["layer_recon_adaprune"] <= a["layer_recon_pruned"] + 1e-12))
