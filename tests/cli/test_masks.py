@@ -122,6 +122,37 @@ class Masks(CliTestCase):
         self.assertLess(m["log10_diversity_nm"], m["log10_diversity_unstructured"])
 
 
+class AdaPruneVariants(CliTestCase):
+    def test_bias_fit_never_worse_and_dense_linear_prunes_convolutions_only(self):
+        write(os.path.join(self.tmp, "train.yaml"), TRAIN)
+        f = write(os.path.join(self.tmp, "variants.yaml"), f"""\
+name: variants
+task: masks
+threads: 1
+{DATA}
+model: {{arch: lenet5, checkpoint: {{train: train.yaml}}}}
+train: {{lr: 0.01}}
+masks: {{method: nm, n: 2, m: 4}}
+sweep:
+  grid:
+    masks.dense_linear: [false, true]
+    masks.adaprune_bias: [false, true]
+""")
+        self.assert_exit(qharness(["run", f], cwd=self.tmp), 0)
+        ts = trials(os.path.join(self.tmp, "results/variants/variants.h5"))
+        self.assertEqual(len(ts), 4)
+        by = {("dense_linear: true" in k, "adaprune_bias: true" in k): t for k, t in ts.items()}
+        for dense_linear in (False, True):
+            names = by[(dense_linear, False)]["layer_names"]
+            self.assertEqual(names, ["conv2"] if dense_linear else ["conv2", "fc1", "fc2", "fc3"])
+            no_bias, bias = by[(dense_linear, False)], by[(dense_linear, True)]
+            # The same masks: the same pruned error; the bias fit is a least squares over a superset.
+            np.testing.assert_allclose(no_bias["arrays"]["layer_recon_pruned"], bias["arrays"]["layer_recon_pruned"])
+            self.assertTrue(np.all(bias["arrays"]["layer_recon_adaprune"]
+                                   <= no_bias["arrays"]["layer_recon_adaprune"] + 1e-12))
+            self.assertEqual(bias["metrics"]["valid_final"], 1.0)
+
+
 class SparseTrain(CliTestCase):
     def test_masks_applied_and_recomputed_then_resume(self):
         f = write(os.path.join(self.tmp, "sparse.yaml"), SPARSE)

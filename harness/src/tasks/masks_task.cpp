@@ -9,7 +9,8 @@
 // n/m (per layer, or over all layers with `start_global`) and fine-tuned `start_epochs` with
 // that mask, which is then baked into the weights (the paper's second starting point). Every
 // layer but `skip` then gets the method's mask; AdaPrune re-fits the kept weights by
-// least squares on the calibration images (adaprune.hpp); `finetune_epochs` train with the mask
+// least squares on the calibration images (adaprune.hpp; with `adaprune_bias` the bias too, as
+// the paper's code; `dense_linear` leaves Linear layers unpruned); `finetune_epochs` train with the mask
 // fixed (straight-through to the dense weights, the train: block's optimizer), after which the
 // mask is baked into the weights. `method: dense` leaves the model unpruned: the reference row.
 //
@@ -112,8 +113,13 @@ void run_masks(TrialContext& ctx) {
   auto model = prepare_model(ctx, data);
   const c10::Device device = trial_device(cfg);
   const std::int64_t batch_size = cfg.get_int("data.batch_size");
-  const auto layers = masked_layers(*model, cfg.at("masks.skip").as<std::vector<std::string>>());
-  if (layers.empty()) throw std::invalid_argument("masks.skip: every layer is skipped, nothing to prune");
+  std::vector<NamedQuantLayer> layers = masked_layers(*model, cfg.at("masks.skip").as<std::vector<std::string>>());
+  if (cfg.get_bool("masks.dense_linear"))  // the paper's code's option: fully connected layers stay dense
+    layers.erase(std::remove_if(layers.begin(), layers.end(),
+                                [](const NamedQuantLayer& l) { return dynamic_cast<QLinearImpl*>(l.layer) != nullptr; }),
+                 layers.end());
+  const AdaPruneOptions adaprune_options{cfg.get_bool("masks.adaprune_bias")};
+  if (layers.empty()) throw std::invalid_argument("masks.skip, masks.dense_linear: every layer is left dense, nothing to prune");
   std::vector<std::string> names;
   for (const auto& l : layers) names.push_back(l.name);
   auto evaluate = [&] { return evaluate_model(*model, *data.test, batch_size, device); };
@@ -250,7 +256,7 @@ void run_masks(TrialContext& ctx) {
       set_masks(layers, saved_masks);
       std::vector<double> before, after;
       for (std::size_t i = 0; i < n_layers; ++i) {
-        const AdaPruneResult r = adaprune_layer(*layers[i].layer, grams[i]);
+        const AdaPruneResult r = adaprune_layer(*layers[i].layer, grams[i], adaprune_options);
         before.push_back(r.error_pruned);
         after.push_back(r.error_adaprune);
       }
@@ -308,6 +314,12 @@ SchemaNode masks_schema() {
   own.emplace_back("adaprune", SchemaNode::leaf(ParamType::Bool, YAML::Node("true"),
                                                 "re-fit the kept weights by least squares on the calibration images "
                                                 "(data.calibration)"));
+  own.emplace_back("adaprune_bias", SchemaNode::leaf(ParamType::Bool, YAML::Node("true"),
+                                                     "AdaPrune also re-fits each layer's bias (the paper's code); false: "
+                                                     "the kept weights only"));
+  own.emplace_back("dense_linear", SchemaNode::leaf(ParamType::Bool, YAML::Node("false"),
+                                                    "leave every Linear (fully connected) layer dense, as the paper's "
+                                                    "code can"));
   own.emplace_back("finetune_epochs", SchemaNode::leaf(ParamType::Int, YAML::Node("0"),
                                                        "epochs of training with the mask fixed after AdaPrune (train: block)")
                                           .range(0, {}));
