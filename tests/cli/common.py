@@ -1,6 +1,6 @@
 """Shared helpers for the CLI tests: run the qharness binary, write experiment files, read
-results with h5py. ctest sets QHARNESS_BIN, QHARNESS_SOURCE_DIR, QHARNESS_BUILD_DIR and
-QHARNESS_BAD_PLUGIN (see tests/CMakeLists.txt)."""
+results with h5py. ctest sets QHARNESS_BIN, QHARNESS_SOURCE_DIR, QHARNESS_BUILD_DIR,
+QHARNESS_BAD_PLUGIN and QHARNESS_YAML_PLUGIN (see tests/CMakeLists.txt)."""
 import os
 import shutil
 import subprocess

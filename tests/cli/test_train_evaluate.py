@@ -68,6 +68,31 @@ class TrainEvaluateTest(CliTestCase):
         self.assert_exit(p, 0)
         self.assertNotIn("training mlp", p.stderr)
 
+    def test_checkpoint_training_sees_the_experiments_yaml_plugins(self):
+        # The experiment and its training file share a base whose quant block names a quantizer
+        # that only the experiment's `plugins:` list loads. The training run that fills the
+        # checkpoint cache validates that block too, so it must see the experiment's plugins.
+        plugin = os.environ["QHARNESS_YAML_PLUGIN"]
+        write(os.path.join(self.tmp, "base.yaml"),
+              "threads: 1\n"
+              "data: {dataset: synthetic, batch_size: 32, synthetic: {train_size: 192, test_size: 64}}\n"
+              "quant: {weights: {quantizer: yaml-only-quant, bits: 4}}\n")
+        write(os.path.join(self.tmp, "train.yaml"),
+              "extends: base.yaml\nname: tiny-train\ntask: train\nmodel: {arch: mlp}\n"
+              "train: {epochs: 2, lr: 0.05}\n")
+        write(os.path.join(self.tmp, "eval.yaml"),
+              f"extends: base.yaml\nname: tiny-eval\ntask: evaluate\nplugins: [{plugin}]\n"
+              "model: {arch: mlp, checkpoint: {train: train.yaml}}\n")
+        p = qharness(["run", "eval.yaml"], cwd=self.tmp)
+        self.assert_exit(p, 0)
+        self.assertIn("training mlp for the checkpoint cache", p.stderr)
+        _, ev = only_trial(os.path.join(self.tmp, "results/tiny-eval/tiny-eval.h5"))
+        self.assertGreater(ev["metrics"]["top1"], 0.5)   # the trained weights, not the seeded init
+        # The plugin is the experiment's alone: the training file by itself does not know it.
+        p = qharness(["run", "train.yaml"], cwd=self.tmp)
+        self.assert_exit(p, 2)
+        self.assertIn("yaml-only-quant", p.stderr)
+
     def test_missing_checkpoint_file_is_bad_input(self):
         write(os.path.join(self.tmp, "eval.yaml"), EVALUATE.replace("{train: train.yaml}", "{path: nope.pt}"))
         p = qharness(["run", "eval.yaml"], cwd=self.tmp)

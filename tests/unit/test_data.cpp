@@ -21,6 +21,8 @@ using qharness::test_support::TempDir;
 
 namespace {
 
+const Normalization kMnistNorm{{0.5}, {0.25}};
+
 
 std::vector<std::uint8_t> idx_bytes(std::vector<std::uint32_t> dims, const std::vector<std::uint8_t>& data) {
   std::vector<std::uint8_t> b = {0, 0, 0x08, static_cast<std::uint8_t>(dims.size())};
@@ -142,8 +144,8 @@ TEST(IdxFile, WrongMagicAndTrailingBytesAreErrors) {
 TEST(MnistDataset, LoadsBothSplits) {
   TempDir dir;
   write_mnist(dir, 30, 20);
-  auto train = load_mnist_split("fashion-mnist", dir.str(), true);
-  auto test = load_mnist_split("fashion-mnist", dir.str(), false);
+  auto train = load_mnist_split("fashion-mnist", dir.str(), true, kMnistNorm);
+  auto test = load_mnist_split("fashion-mnist", dir.str(), false, kMnistNorm);
   EXPECT_EQ(train->size(), 30);
   EXPECT_EQ(test->size(), 20);
   EXPECT_EQ(train->num_classes(), 10);
@@ -158,14 +160,14 @@ TEST(MnistDataset, InconsistentFilesAreNamed) {
   TempDir dir;
   write_mnist(dir, 30, 20);
   write_gz(dir.file("train-labels-idx1-ubyte.gz"), idx_bytes({29}, std::vector<std::uint8_t>(29, 1)));
-  std::string msg = error_of([&] { load_mnist_split("mnist", dir.str(), true); });
+  std::string msg = error_of([&] { load_mnist_split("mnist", dir.str(), true, kMnistNorm); });
   EXPECT_NE(msg.find("train-images-idx3-ubyte.gz' holds 30 images"), std::string::npos) << msg;
   EXPECT_NE(msg.find("29 labels"), std::string::npos) << msg;
   write_gz(dir.file("train-labels-idx1-ubyte.gz"), idx_bytes({30}, std::vector<std::uint8_t>(30, 12)));
-  msg = error_of([&] { load_mnist_split("mnist", dir.str(), true); });
+  msg = error_of([&] { load_mnist_split("mnist", dir.str(), true, kMnistNorm); });
   EXPECT_NE(msg.find("label 12"), std::string::npos) << msg;
   fs::remove(dir.file("t10k-images-idx3-ubyte.gz"));
-  msg = error_of([&] { load_mnist_split("mnist", dir.str(), false); });
+  msg = error_of([&] { load_mnist_split("mnist", dir.str(), false, kMnistNorm); });
   EXPECT_NE(msg.find("t10k-images-idx3-ubyte.gz"), std::string::npos) << msg;
 }
 

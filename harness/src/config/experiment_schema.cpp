@@ -1,11 +1,11 @@
 #include "config/experiment_schema.hpp"
 
-#include "data/data_source.hpp"
 #include "report/report_spec.hpp"
-#include "data/dataset_catalog.hpp"
+#include "data/dataset_registry.hpp"
 #include "tasks/model_setup.hpp"
 #include "tasks/quant_setup.hpp"
 #include "tasks/task.hpp"
+#include "util/named_table.hpp"
 #include "util/text.hpp"
 
 namespace qharness {
@@ -24,9 +24,12 @@ SchemaNode data_schema() {
   SchemaNode data = SchemaNode::map("the dataset, batch size and calibration subset");
   data.task_block = true;
   data.add("dataset", SchemaNode::one_of(dataset_names(), "fashion-mnist", "which dataset"));
+  std::vector<std::string> defaults;
+  for (const auto& d : all_datasets())
+    if (!d.default_root.empty()) defaults.push_back(d.name + ": " + d.default_root);
   data.add("root", SchemaNode::leaf(ParamType::String, YAML::Node(""),
-                                    "folder holding its files; empty = the dataset's default "
-                                    "(fashion-mnist: /usr/share/datasets/fashion-mnist)"));
+                                    "folder holding its files; empty = the dataset's default (" +
+                                        join(defaults, "; ") + ")"));
   data.add("batch_size", SchemaNode::leaf(ParamType::Int, YAML::Node("256"), "mini-batch size").range(1, {}));
   data.add("train_size", SchemaNode::leaf(ParamType::Int, YAML::Node("0"),
                                           "use only the first K images of the train split (0 = all): small, fast runs")
@@ -39,14 +42,14 @@ SchemaNode data_schema() {
   calib.add("split", SchemaNode::one_of({"train", "test"}, "train", "split it is drawn from"));
   calib.add("seed", SchemaNode::leaf(ParamType::Int, YAML::Node("0"), "seed of the draw"));
   data.add("calibration", calib);
-  data.add("synthetic", synthetic_data_schema());
-  data.add("imagefolder", imagefolder_data_schema());
+  // Each dataset's own options, data.<name>.
+  for (const auto& d : all_datasets())
+    if (d.options) data.add(d.name, d.options());
   return data;
 }
 
 SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks) {
-  std::vector<std::string> task_names;
-  for (const auto& t : tasks) task_names.push_back(t.name);
+  const std::vector<std::string> task_names = names_of(tasks);
 
   SchemaNode root = SchemaNode::map("an experiment");
   root.add("name", SchemaNode::required_leaf(ParamType::String, "experiment name: letters, digits, - _ . (not only dots), at most 100 characters; results go to results/<name>/"));

@@ -5,7 +5,6 @@
 #include <memory>
 
 #include "config/resolve.hpp"
-#include "config/schema.hpp"
 #include "data/dataset.hpp"
 
 namespace qharness {
@@ -16,9 +15,5 @@ struct DataSplits {
 
 // Throws std::runtime_error naming the file and the problem when a file is missing or bad.
 DataSplits load_data(const ResolvedConfig& cfg);
-
-// The `data.synthetic` and `data.imagefolder` sub-blocks of the schema.
-SchemaNode synthetic_data_schema();
-SchemaNode imagefolder_data_schema();
 
 }  // namespace qharness

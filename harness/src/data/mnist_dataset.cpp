@@ -22,7 +22,8 @@ std::string idx_path(const std::string& root, const std::string& stem) {
 
 }  // namespace
 
-std::shared_ptr<Dataset> load_mnist_split(const std::string& flavour, const std::string& root, bool train) {
+std::shared_ptr<Dataset> load_mnist_split(const std::string& name, const std::string& root, bool train,
+                                          const Normalization& normalization) {
   const std::string prefix = train ? "train" : "t10k";
   const std::string images_file = idx_path(root, prefix + "-images-idx3-ubyte");
   const std::string labels_file = idx_path(root, prefix + "-labels-idx1-ubyte");
@@ -46,11 +47,9 @@ std::shared_ptr<Dataset> load_mnist_split(const std::string& flavour, const std:
   std::memcpy(x.data_ptr<std::uint8_t>(), images.data.data(), images.data.size());
   at::Tensor y = at::empty({n}, at::kByte);
   std::memcpy(y.data_ptr<std::uint8_t>(), labels.data.data(), labels.data.size());
-  // The usual constants (torchvision examples): the training set's pixel mean and std.
-  const Normalization norm = flavour == "mnist" ? Normalization{{0.1307}, {0.3081}} : Normalization{{0.2860}, {0.3530}};
-  return std::make_shared<InMemoryDataset>(flavour + " " + (train ? "train" : "test") + " (" + std::to_string(n) +
+  return std::make_shared<InMemoryDataset>(name + " " + (train ? "train" : "test") + " (" + std::to_string(n) +
                                                " images from " + root + ")",
-                                           x, y, 10, norm);
+                                           x, y, 10, normalization);
 }
 
 }  // namespace qharness

@@ -9,9 +9,10 @@
 
 namespace qharness {
 
-// `flavour` is "mnist" or "fashion-mnist" (it picks the normalization constants and the
-// description); `train` picks the split. Throws std::runtime_error naming the file on a
-// missing, corrupt or inconsistent file.
-std::shared_ptr<Dataset> load_mnist_split(const std::string& flavour, const std::string& root, bool train);
+// `name` (as in the description: "fashion-mnist train (60000 images from ...)") and the
+// dataset's normalization come from its entry in dataset_registry.cpp; `train` picks the
+// split. Throws std::runtime_error naming the file on a missing, corrupt or inconsistent file.
+std::shared_ptr<Dataset> load_mnist_split(const std::string& name, const std::string& root, bool train,
+                                          const Normalization& normalization);
 
 }  // namespace qharness

@@ -89,11 +89,11 @@ ImportReport import_checked(const ImportOptions& o) {
   if (!first.defined() || !last.defined())
     throw std::runtime_error("import: '" + o.torchscript_file + "' has no conv1.weight/fc1.weight or fc.weight/fc3.weight: "
                              "not one of the zoo's architectures");
-  const bool imagenet = o.arch == "resnet18" || o.arch == "resnet50";
-  const std::int64_t size = o.input_size > 0 ? o.input_size : (imagenet ? 224 : 28);
+  const ModelInfo& info = model_info(o.arch);
+  const std::int64_t size = o.input_size > 0 ? o.input_size : info.native_input;
   std::int64_t channels = first.dim() == 4 ? first.size(1) : 1;
-  if (o.arch == "mlp") channels = 1;   // fc1 sees C*H*W; take the channel count from the size
-  if (o.arch == "mlp" && first.size(1) % (size * size) == 0) channels = first.size(1) / (size * size);
+  // A linear first layer sees C*H*W: take the channel count from the size.
+  if (first.dim() == 2 && first.size(1) % (size * size) == 0) channels = first.size(1) / (size * size);
   ModelSpec spec{o.arch, {channels, size, size}, last.size(0)};
   auto model = make_model(spec);
 
@@ -129,8 +129,9 @@ ImportReport import_checked(const ImportOptions& o) {
     model->eval();
     at::NoGradGuard no_grad;
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(0);
-    at::Tensor x = at::randn({2, channels, imagenet || o.arch == "resnet20" ? o.check_size : size,
-                              imagenet || o.arch == "resnet20" ? o.check_size : size}, gen);
+    // A model that takes any size is checked at check_size (small: fast); the others at theirs.
+    const std::int64_t side = info.any_input_size ? o.check_size : size;
+    at::Tensor x = at::randn({2, channels, side, side}, gen);
     at::Tensor a = model->forward(x);
     at::Tensor b = source.forward({x}).toTensor();
     report.max_logit_diff = (a - b).abs().max().item<double>();

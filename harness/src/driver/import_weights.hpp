@@ -10,7 +10,7 @@ struct ImportOptions {
   std::string torchscript_file;
   std::string arch;
   std::string output;                 // the qharness checkpoint to write
-  std::int64_t input_size = 0;        // image height = width; 0 = 224 for resnet18/50, else 28
+  std::int64_t input_size = 0;        // image height = width; 0 = the arch's native_input (zoo.hpp)
   std::int64_t check_size = 64;       // side of the seeded images of the logits check; 0 = no check
 };
 

@@ -179,7 +179,10 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember(arch_names()));
   import_cmd->add_option("-o,--output", import_options.output, "checkpoint to write (use it as model.checkpoint.path)")->required();
-  import_cmd->add_option("--input-size", import_options.input_size, "image side the model is built for (default 224 for resnet18/50, else 28)");
+  std::vector<std::string> native_sizes;
+  for (const auto& m : all_models()) native_sizes.push_back(m.name + " " + std::to_string(m.native_input));
+  import_cmd->add_option("--input-size", import_options.input_size,
+                         "image side the model is built for (default: " + join(native_sizes, ", ") + ")");
   import_cmd->add_option("--check-size", import_options.check_size, "image side of the logits check against the TorchScript module; 0 = skip")->capture_default_str();
 
   MaskDiversityRequest diversity;

@@ -83,23 +83,10 @@ class Bottleneck : public Block {
   torch::nn::Sequential downsample{nullptr};
 };
 
-struct ResNetLayout {
-  bool imagenet_stem;                       // 7x7/2 conv + 3x3/2 max pool, else 3x3/1 conv
-  bool bottleneck;
-  std::vector<std::int64_t> blocks, planes;
-};
-
-ResNetLayout layout_of(const std::string& arch) {
-  if (arch == "resnet20") return {false, false, {3, 3, 3}, {16, 32, 64}};
-  if (arch == "resnet18") return {true, false, {2, 2, 2, 2}, {64, 128, 256, 512}};
-  if (arch == "resnet50") return {true, true, {3, 4, 6, 3}, {64, 128, 256, 512}};
-  throw std::invalid_argument("not a ResNet: " + arch);
-}
 
 class ResNet : public QModel {
  public:
-  explicit ResNet(const ModelSpec& s) : QModel(s.arch) {
-    const ResNetLayout l = layout_of(s.arch);
+  ResNet(const ModelSpec& s, const ResNetLayout& l) : QModel(s.arch) {
     const std::int64_t expansion = l.bottleneck ? Bottleneck::expansion : BasicBlock::expansion;
     std::int64_t in = l.planes[0];
     imagenet_stem_ = l.imagenet_stem;
@@ -157,6 +144,8 @@ class ResNet : public QModel {
 
 }  // namespace
 
-std::shared_ptr<QModel> make_resnet(const ModelSpec& spec) { return std::make_shared<ResNet>(spec); }
+std::shared_ptr<QModel> make_resnet(const ModelSpec& spec, const ResNetLayout& layout) {
+  return std::make_shared<ResNet>(spec, layout);
+}
 
 }  // namespace qharness

@@ -1,5 +1,8 @@
 #pragma once
-// The model zoo: builds an architecture by name for an input shape and class count.
+// The model zoo: builds an architecture by name for an input shape and class count. Every
+// architecture is one entry of the table in zoo.cpp (the way tasks are in tasks/task.cpp): the
+// schema's allowed model.arch values, `qharness import --arch` and make_model() read it, so
+// adding a model is its builder and one entry there, plus its test (docs/data-models.md).
 //
 //   mlp       flatten -> fc1 (512) -> ReLU -> fc2 (256) -> ReLU -> fc3. Any input shape.
 //   lenet5    conv1 (6, 5x5) -> ReLU -> maxpool 2 -> conv2 (16, 5x5) -> ReLU -> maxpool 2 ->
@@ -18,6 +21,7 @@
 //             such a small image.
 // Every architecture builds from QConv2d/QLinear (quant_layer.hpp); BatchNorm stays FP32.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,13 +37,35 @@ struct ModelSpec {
   std::int64_t num_classes = 10;
 };
 
+struct ModelInfo {
+  std::string name;          // the value of model.arch
+  std::string description;   // one line, for the YAML reference
+  // The image side it is built for when nothing else says (`qharness import`'s default
+  // --input-size): its usual dataset's.
+  std::int64_t native_input = 28;
+  // true: any image size works (global average pooling before the classifier), so its weights
+  // do not depend on the input size; false: the classifier is sized for the input.
+  bool any_input_size = false;
+  std::function<std::shared_ptr<QModel>(const ModelSpec&)> build;
+};
+
+// Every architecture, in the order of the YAML reference.
+const std::vector<ModelInfo>& all_models();
 std::vector<std::string> arch_names();
-// Throws std::invalid_argument for an unknown arch (listing the known ones).
+// std::invalid_argument "unknown model 'x'; known: mlp, lenet5, ..." for an unknown name.
+const ModelInfo& model_info(const std::string& arch);
+// Throws std::invalid_argument for an unknown arch (listing the known ones) or num_classes < 1.
 std::shared_ptr<QModel> make_model(const ModelSpec& spec);
 
-// The individual builders (zoo.cpp dispatches on the name).
+// The individual builders (the table in zoo.cpp names them).
 std::shared_ptr<QModel> make_mlp(const ModelSpec& spec);
 std::shared_ptr<QModel> make_lenet5(const ModelSpec& spec);
-std::shared_ptr<QModel> make_resnet(const ModelSpec& spec);   // resnet20 | resnet18 | resnet50
+// A ResNet's shape (the zoo's table gives resnet20's, resnet18's and resnet50's).
+struct ResNetLayout {
+  bool imagenet_stem;                       // 7x7/2 conv + 3x3/2 max pool, else 3x3/1 conv
+  bool bottleneck;                          // Bottleneck blocks (expansion 4), else BasicBlocks
+  std::vector<std::int64_t> blocks, planes; // per stage: blocks, and the blocks' width
+};
+std::shared_ptr<QModel> make_resnet(const ModelSpec& spec, const ResNetLayout& layout);
 
 }  // namespace qharness

@@ -7,7 +7,7 @@
 
 #include "config/experiment_schema.hpp"
 #include "config/sweep.hpp"
-#include "data/dataset_catalog.hpp"
+#include "data/dataset_registry.hpp"
 #include "tasks/mask_slot.hpp"
 #include "util/text.hpp"
 
@@ -34,10 +34,10 @@ void load_yaml_plugins(const RawConfig& raw, PluginRegistry& registry) {
 // Checks the dataset's files and records the default root in the resolved config.
 void resolve_data(ResolvedConfig& cfg, const OriginLookup& origin_of, std::vector<std::string>& errors) {
   if (!cfg.has("data.dataset")) return;
-  const std::string dataset = cfg.get_string("data.dataset");
+  const DatasetInfo& dataset = dataset_info(cfg.get_string("data.dataset"));
   std::string root = cfg.get_string("data.root");
   if (root.empty()) {
-    root = default_dataset_root(dataset);
+    root = dataset.default_root;
     cfg.tree["data"]["root"] = root;
   }
   if (std::string why = check_dataset_root(dataset, root); !why.empty()) {

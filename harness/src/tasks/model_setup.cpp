@@ -34,11 +34,14 @@ thread_local int nesting_depth = 0;
 // The checkpoint of the training experiment `file`: loaded from the cache, else trained and
 // cached. Returns its path.
 std::string cached_training_checkpoint(const std::string& file, const std::string& arch, const DataSplits& data,
-                                       const std::string& results_root) {
+                                       const TrialContext& ctx) {
   if (nesting_depth > 8)
     throw std::runtime_error("model.checkpoint.train: more than 8 nested training configs (a cycle?) at '" + file + "'");
-  PluginRegistry registry;
-  registry.load_all(PluginRegistry::default_search_path());
+  // The experiment's plugins (the search path and its YAML `plugins:` list), plus those the
+  // training file lists itself: a copy, so that the experiment's registry does not grow.
+  // Libraries already loaded are not loaded twice.
+  PluginRegistry registry = ctx.plugins();
+  const std::string& results_root = ctx.results_root();
   Experiment exp = build_experiment(load_experiment(file), registry);
   if (exp.trials.size() != 1 || exp.trials[0].task->name != "train")
     throw std::runtime_error("model.checkpoint.train: '" + file + "' must describe one trial of task train; it has " +
@@ -109,7 +112,7 @@ std::shared_ptr<QModel> prepare_model(const TrialContext& ctx, const DataSplits&
   std::string path = cfg.get_string("model.checkpoint.path");
   if (!train_file.empty() && !path.empty())
     throw std::invalid_argument("model.checkpoint: set train or path, not both");
-  if (!train_file.empty()) path = cached_training_checkpoint(train_file, arch, data, ctx.results_root());
+  if (!train_file.empty()) path = cached_training_checkpoint(train_file, arch, data, ctx);
   at::manual_seed(static_cast<std::uint64_t>(ctx.seed()));
   auto model = build_model(arch, data);
   if (!path.empty()) load_checkpoint(*model, path);

@@ -11,6 +11,7 @@
 #include "tasks/selftest_task.hpp"
 #include "tasks/sparse_train_task.hpp"
 #include "tasks/train_task.hpp"
+#include "util/named_table.hpp"
 
 namespace qharness {
 namespace {
@@ -45,10 +46,6 @@ const std::vector<TaskInfo>& all_tasks() {
   return tasks;
 }
 
-const TaskInfo* find_task(const std::string& name) {
-  for (const auto& t : all_tasks())
-    if (t.name == name) return &t;
-  return nullptr;
-}
+const TaskInfo* find_task(const std::string& name) { return find_named(all_tasks(), name); }
 
 }  // namespace qharness
