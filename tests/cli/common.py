@@ -57,6 +57,24 @@ train: {{epochs: {epochs}, lr: 0.05}}
 """
 
 
+def quant_experiment(name, task, data, weights, activations, block):
+    """An experiment quantizing the tiny lenet5 checkpoint of train.yaml (every layer: skip []):
+    `weights` and `activations` are the quant: slots' flow maps, `block` the rest (task blocks,
+    sweep)."""
+    return f"""\
+name: {name}
+task: {task}
+threads: 2
+{data}
+model: {{arch: lenet5, checkpoint: {{train: train.yaml}}}}
+quant:
+  weights: {weights}
+  activations: {activations}
+  skip: []
+{block}
+"""
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
@@ -72,6 +90,20 @@ def trials_of(h5_path):
             out[tid] = {
                 "status": g.attrs["status"],
                 "error": g.attrs["error"],
+                "metrics": {k: float(v[()]) for k, v in g["metrics"].items()},
+                "arrays": {k: np.array(v) for k, v in g["arrays"].items()},
+            }
+    return out
+
+
+def trials_by_swept(h5_path):
+    """{swept: {"status", "error", "config", "metrics", "arrays"}} of a results file, keyed by
+    each trial's swept values as recorded ("{ptq.method: lapq}")."""
+    out = {}
+    with h5py.File(h5_path, "r") as f:
+        for g in f["trials"].values():
+            out[g.attrs["swept"]] = {
+                "status": g.attrs["status"], "error": g.attrs["error"], "config": g.attrs["config"],
                 "metrics": {k: float(v[()]) for k, v in g["metrics"].items()},
                 "arrays": {k: np.array(v) for k, v in g["arrays"].items()},
             }

@@ -1,5 +1,6 @@
 // Unit tests of the `uniform` quantizer plugin (plugins/quantizers/uniform): grids,
-// calibration methods, rounding modes, gradients through quantize(), bias correction.
+// calibration methods (their own and the harness's through calibrate_method), rounding modes,
+// gradients through quantize().
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -9,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "plugins/quantizers/uniform/bias_correction.hpp"
 #include "plugins/quantizers/uniform/clip_calibration.hpp"
 #include "plugins/quantizers/uniform/uniform_quantizer.hpp"
 
@@ -200,18 +200,29 @@ TEST(ClipCalibration, AciqOnALaplaceSample) {
   EXPECT_NEAR(UniformQuantizer(o).calibrate(x, kWeight).item<double>(), 5.03 * 0.5, 0.05);
 }
 
-TEST(BiasCorrection, RestoresEachChannelsMean) {
-  const at::Tensor w = at::randn({8, 5, 3, 3}, seeded(2)) + 0.05;
-  UniformQuantizer q = make(2, Grid::Reference);  // no zero level: a visible mean shift
-  at::Generator gen = seeded(0);
-  const at::Tensor wq = q.quantize(w, q.calibrate(w, kWeight), kWeight, gen);
-  const at::Tensor corrected = bias_corrected(w, wq, 0);
-  const at::Tensor want = w.mean({1, 2, 3});
-  EXPECT_TRUE(at::allclose(corrected.mean({1, 2, 3}), want, 1e-5, 1e-6));
-  EXPECT_FALSE(at::allclose(wq.mean({1, 2, 3}), want, 1e-5, 1e-6));
-  // Within a channel the correction is one constant: differences between entries are kept.
-  EXPECT_TRUE(at::allclose(corrected - corrected.flatten(1).select(1, 0).view({8, 1, 1, 1}),
-                           wq - wq.flatten(1).select(1, 0).view({8, 1, 1, 1}), 1e-5, 1e-6));
+TEST(ClipCalibration, CalibrateMethodIsCalibrateWithThatMethod) {
+  // The harness's methods (ptq) through calibrate_method give the same bits as a quantizer
+  // configured with `calibration: <method>`: ptq's clips did not change when the contract moved
+  // calibration out of the plugin's options.
+  const at::Tensor w = at::randn({6, 40}, seeded(12)) * 0.3;
+  const at::Tensor a = at::relu(at::randn({16, 6}, seeded(13)));
+  const std::pair<Calibration, CalibrationMethod> methods[] = {
+      {Calibration::MinMax, {CalibrationMethod::Kind::MinMax, 2.0}},
+      {Calibration::Mse, {CalibrationMethod::Kind::Mse, 2.0}},
+      {Calibration::Lp, {CalibrationMethod::Kind::Lp, 3.5}},
+      {Calibration::Aciq, {CalibrationMethod::Kind::Aciq, 2.0}},
+  };
+  for (Grid grid : {Grid::Integer, Grid::Reference})
+    for (bool per_channel : {false, true})
+      for (const auto& [own, harness] : methods) {
+        UniformQuantizer configured = make(4, grid, own, per_channel);
+        UniformQuantizer::Options o = configured.options();
+        o.calibration.p = 3.5;
+        configured = UniformQuantizer(o);
+        UniformQuantizer other = make(4, grid, Calibration::Percentile, per_channel);
+        EXPECT_TRUE(at::equal(other.calibrate_method(w, kWeight, harness), configured.calibrate(w, kWeight)));
+        EXPECT_TRUE(at::equal(other.calibrate_method(a, kActivation, harness), configured.calibrate(a, kActivation)));
+      }
 }
 
 TEST(UniformQuantizer, ParamSpecsAreParsed) {

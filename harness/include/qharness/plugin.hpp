@@ -11,6 +11,12 @@
 //   }  // namespace
 //   QHARNESS_PLUGIN(register_plugins)
 //
+// A quantizer also declares what it serves (QuantizerTraits below): e.g. a gradient-only
+// quantizer whose quantize() is not differentiable in the clip:
+//   qharness::PluginInfo info{"my-quant", "...", {}};
+//   info.quantizer.weights = info.quantizer.activations = false;
+//   r.add_quantizer(info, [](const qharness::Params& p) { return std::make_unique<MyQuantizer>(p); });
+//
 // One library may register several plugins of any kinds. Names are unique per kind across
 // all loaded libraries; the driver refuses a second plugin of one kind with one name.
 #include <boost/dll/alias.hpp>
@@ -39,10 +45,44 @@ inline const char* to_string(PluginKind k) {
   return "?";
 }
 
+// What a quantizer plugin serves, declared when it registers (PluginInfo::quantizer). The
+// driver checks every trial against it before any trial runs: a quant: slot whose plugin does
+// not serve the slot's role, or a method that needs what the plugin does not declare, is
+// refused with exit 2 naming the plugin and why (docs/plugins.md, "Quantizers").
+struct QuantizerTraits {
+  // The roles it may be put in: quant.weights, quant.activations, quant.gradients (a gradient
+  // quantizer runs inside backward, on the gradient with respect to a layer's output).
+  bool weights = true;
+  bool activations = true;
+  bool gradients = true;
+  // quantize() is differentiable in `clip`, twice, when clip requires grad (quantizer.hpp).
+  // Needed by hessian `method: exact` (a double backward into the clips); LAPQ's optimizer is
+  // handed the clip gradient only when every quantized slot declares it.
+  bool clip_gradient = false;
+
+  bool serves(TensorRole role) const {
+    switch (role) {
+      case TensorRole::Weight: return weights;
+      case TensorRole::Activation: return activations;
+      case TensorRole::Gradient: return gradients;
+    }
+    return false;
+  }
+};
+
+// "weights, activations, gradients" (the roles it serves), or "no role".
+inline std::string served_roles(const QuantizerTraits& t) {
+  std::string s;
+  for (TensorRole r : {TensorRole::Weight, TensorRole::Activation, TensorRole::Gradient})
+    if (t.serves(r)) s += (s.empty() ? "" : ", ") + std::string(to_string(r)) + "s";
+  return s.empty() ? "no role" : s;
+}
+
 struct PluginInfo {
   std::string name;                // as written in the YAML, e.g. "powell"
   std::string description;         // one line for `qharness plugins`
   std::vector<ParamSpec> params;   // the options it takes (besides the common ones)
+  QuantizerTraits quantizer;       // quantizers only: what it serves (ignored for other kinds)
 };
 
 using QuantizerFactory = std::function<std::unique_ptr<Quantizer>(const Params&)>;

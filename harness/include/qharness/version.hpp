@@ -8,7 +8,9 @@
 //   1  the first plugin API.
 //   2  masks: Mask declares pattern() and scope() and may see every layer at once
 //      (compute_all); n and m are the driver's common mask options; the mask utilities
-//      (qharness/masks/) are harness API in libqharness_api.
+//      (qharness/masks/) are harness API in libqharness_api. Quantizers: the contract is
+//      written out in quantizer.hpp, Quantizer gains the virtual calibrate_method
+//      (CalibrationMethod), PluginInfo gains QuantizerTraits (roles, clip_gradient).
 #define QHARNESS_API_VERSION 2
 
 namespace qharness {

@@ -123,6 +123,9 @@ int cmd_plugins(bool verbose) {
   for (const auto& p : registry.plugins()) {
     std::cout << pad(to_string(p.kind), wk) << "  " << pad(p.info.name, wn) << "  " << p.library << "  "
               << p.info.description << "\n";
+    if (verbose && p.kind == PluginKind::Quantizer)
+      std::cout << "    serves: " << served_roles(p.info.quantizer)
+                << "; clip_gradient: " << (p.info.quantizer.clip_gradient ? "yes" : "no") << "\n";
     if (verbose)
       for (const auto& s : p.info.params)
         std::cout << "    " << s.name << " (" << to_string(s.type) << "): " << s.doc << "\n";

@@ -121,6 +121,7 @@ Experiment build_experiment(RawConfig raw, PluginRegistry& registry) {
     ResolvedConfig cfg = resolve_config(point.tree, schema, used, registry, origin_of, trial_errors, notes);
     if (trial_errors.empty()) resolve_data(cfg, origin_of, trial_errors);
     if (trial_errors.empty()) mask_probe.check(cfg, used, origin_of, trial_errors);
+    if (trial_errors.empty() && task && task->check) task->check(cfg, registry, origin_of, trial_errors);
     for (auto& e : trial_errors)
       if (seen_errors.insert(e).second) unique_errors.push_back(e);
     for (auto& n : notes)

@@ -34,6 +34,7 @@
 #include "tasks/clip_hessian.hpp"
 #include "tasks/clip_selection.hpp"
 #include "tasks/ptq_model.hpp"
+#include "tasks/quant_checks.hpp"
 
 namespace qharness {
 namespace {
@@ -181,11 +182,23 @@ SchemaNode hessian_schema() {
   return s;
 }
 
+// Before the sweep: quantizers that serve their roles, and for method exact a clip gradient
+// from every quantizer whose clips are studied (hessian.params).
+void check_hessian(const ResolvedConfig& cfg, const PluginCatalog& plugins, const OriginLookup& origin_of,
+                   std::vector<std::string>& errors) {
+  check_quant_roles(cfg, plugins, origin_of, {true, true, false}, errors);
+  if (cfg.get_string("hessian.method") != "exact") return;
+  const std::string params = cfg.get_string("hessian.params");
+  check_clip_gradient(cfg, plugins, origin_of, {params != "activations", params != "weights", false}, "hessian.method",
+                      "exact takes the Hessian by double backward through quantize() into the clips",
+                      "use method fd or quadfit, which only evaluate the loss", errors);
+}
+
 }  // namespace
 
 TaskInfo hessian_task() {
   return {"hessian", "the Hessian of the calibration loss over clipping values (exact by double backward, or fd)",
-          {"data", "model", "quant", "ptq"}, hessian_schema, run_hessian};
+          {"data", "model", "quant", "ptq"}, hessian_schema, run_hessian, check_hessian};
 }
 
 }  // namespace qharness

@@ -29,6 +29,7 @@
 #include "tasks/nonseparability.hpp"
 #include "tasks/parabola_vertex.hpp"
 #include "tasks/ptq_model.hpp"
+#include "tasks/quant_checks.hpp"
 
 namespace qharness {
 namespace {
@@ -159,7 +160,7 @@ SchemaNode landscape_schema() {
 
 TaskInfo landscape_task() {
   return {"landscape", "the calibration loss on a 2-D grid over two layers' clipping values, and its nonseparability",
-          {"data", "model", "quant", "ptq"}, landscape_schema, run_landscape};
+          {"data", "model", "quant", "ptq"}, landscape_schema, run_landscape, quant_roles_check({true, true, false})};
 }
 
 }  // namespace qharness

@@ -10,25 +10,27 @@
 namespace qharness {
 namespace {
 
-std::unique_ptr<Quantizer> calibrating_quantizer(const PluginSelection& sel, const PluginRegistry& plugins,
-                                                 const std::string& method, double p) {
-  const auto& values = sel.params.values();
-  if (!values.count("calibration") || (method == "lp" && !values.count("p")))
-    throw std::invalid_argument("ptq: calibration method '" + method + "' is set through the quantizer's `calibration`" +
-                                (method == "lp" ? " and `p` options" : " option") + "; quantizer '" + sel.name +
-                                "' does not declare " + (values.count("calibration") ? "`p`" : "`calibration`"));
-  PluginSelection s = sel;
-  s.params.set("calibration", std::string(method));
-  if (method == "lp") s.params.set("p", p);
-  return plugins.make_quantizer(s);
+SlotCalibration slot_calibration(const PluginSelection& sel, const QuantSlot& slot) {
+  SlotCalibration c;
+  c.plugin = sel.name;
+  c.per_channel = sel.params.get_string("granularity") == "per-channel";
+  c.bits = sel.params.get_int("bits");
+  // A copy of the slot's seeded stream, taken once: every generic Lp evaluation of this slot
+  // starts from it, whatever the forward passes draw from the slot in between.
+  if (slot.generator.defined()) c.noise = slot.generator.clone();
+  return c;
+}
+
+bool declares_clip_gradient(const PluginSelection& sel, const PluginRegistry& plugins) {
+  const PluginInfo* info = plugins.find(PluginKind::Quantizer, sel.name);
+  return info && info->quantizer.clip_gradient;
 }
 
 }  // namespace
 
 PtqCalibrator::PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& layers, const at::Tensor& images,
                              const PluginSelection& weights, const PluginSelection& activations,
-                             const PluginRegistry& plugins)
-    : plugins_(plugins) {
+                             const PluginRegistry& plugins) {
   // One FP32 forward with recorders in the active input slots and the weight slots off.
   std::vector<std::shared_ptr<Quantizer>> saved_w, saved_a;
   std::vector<std::shared_ptr<RecordingQuantizer>> recorders;
@@ -47,13 +49,20 @@ PtqCalibrator::PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& 
     QuantLayer& layer = *layers[i].layer;
     layer.weight_quant.quantizer = saved_w[i];
     layer.input_quant.quantizer = saved_a[i];
-    if (layer.weight_quant.active()) slots_.push_back({&layer.weight_quant, &weights, layer.weight_param().detach(), i, true});
-    if (layer.input_quant.active()) slots_.push_back({&layer.input_quant, &activations, recorders[i]->seen, i, false});
+    if (layer.weight_quant.active())
+      slots_.push_back({&layer.weight_quant, saved_w[i], slot_calibration(weights, layer.weight_quant),
+                        layer.weight_param().detach(), i, true});
+    if (layer.input_quant.active())
+      slots_.push_back({&layer.input_quant, saved_a[i], slot_calibration(activations, layer.input_quant),
+                        recorders[i]->seen, i, false});
   }
+  for (const Slot& s : slots_)
+    clip_gradient_ = clip_gradient_ && declares_clip_gradient(s.weight ? weights : activations, plugins);
   // Bounds from the minmax clip of each tensor.
   for (const Slot& s : slots_) {
-    const at::Tensor hi = calibrating_quantizer(*s.selection, plugins_, "minmax", 2.0)
-                              ->calibrate(s.data, s.slot->target).to(at::kDouble).contiguous().reshape({-1});
+    const at::Tensor hi = calibrate_by_method(*s.quantizer, s.data, s.slot->target, {CalibrationMethod::Kind::MinMax},
+                                              s.calibration)
+                              .to(at::kDouble).contiguous().reshape({-1});
     for (std::int64_t k = 0; k < hi.numel(); ++k) {
       entries_.push_back({s.layer, s.weight, k});
       const double u = hi[k].item<double>();
@@ -64,14 +73,10 @@ PtqCalibrator::PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& 
   }
 }
 
-void PtqCalibrator::calibrate(const std::string& method, double p) {
+void PtqCalibrator::calibrate(const CalibrationMethod& method) {
   at::NoGradGuard no_grad;
-  for (Slot& s : slots_) {
-    auto q = calibrating_quantizer(*s.selection, plugins_, method, p);
-    s.slot->clip = q->calibrate(s.data, s.slot->target);
-  }
+  for (Slot& s : slots_) s.slot->clip = calibrate_by_method(*s.quantizer, s.data, s.slot->target, method, s.calibration);
 }
-
 std::vector<double> PtqCalibrator::clips() const {
   std::vector<double> x;
   for (const Slot& s : slots_) {

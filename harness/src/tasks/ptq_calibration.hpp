@@ -4,12 +4,14 @@
 //
 // At construction the FP32 input of every quantized layer on the calibration batch is recorded
 // once (weights and activations unquantized), so each (method, p) calibration reuses it.
-// Calibration goes through the Quantizer interface: for each slot a quantizer of the slot's
-// plugin and options is built with `calibration: <method>` (and `p`), so any quantizer plugin
-// that declares those options works and the clip matches the grid the slot quantizes with.
+// Calibration goes through the Quantizer interface of each slot's own quantizer
+// (quant/calibrate.hpp): the plugin's calibrate_method where it has one, else the harness's
+// generic method through its quantize(), so any quantizer plugin works and the clip matches
+// the grid the slot quantizes with.
 #include <ATen/core/Tensor.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@
 #include "models/model.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "qharness/optimizer.hpp"
+#include "quant/calibrate.hpp"
 
 namespace qharness {
 
@@ -29,11 +32,13 @@ struct ClipEntry {
 
 class PtqCalibrator {
  public:
+  // Takes the slots' quantizers as they are now: a wrapper put into a slot later (bias
+  // correction) does not change calibration.
   PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& layers, const at::Tensor& images,
                 const PluginSelection& weights, const PluginSelection& activations, const PluginRegistry& plugins);
 
-  // Sets every active slot's clip with `method` (p is used by lp).
-  void calibrate(const std::string& method, double p);
+  // Sets every active slot's clip with `method`.
+  void calibrate(const CalibrationMethod& method);
 
   // Every active slot's clip entries, in layer order, weight before activation.
   std::vector<double> clips() const;
@@ -45,6 +50,9 @@ class PtqCalibrator {
   // Which slot each entry of clips() (and of bounds()) belongs to.
   const std::vector<ClipEntry>& entries() const { return entries_; }
 
+  // Whether every active slot's quantizer declares clip_gradient (plugin.hpp): only then is
+  // loss_and_clip_gradient's gradient the quantizers' own.
+  bool clip_gradient() const { return clip_gradient_; }
   // The loss `forward_loss` computes with the current clips, and its gradient with respect to
   // every clip entry (autograd through the quantizers' differentiable clip path).
   double loss_and_clip_gradient(const std::function<at::Tensor()>& forward_loss, std::vector<double>& gradient);
@@ -52,15 +60,16 @@ class PtqCalibrator {
  private:
   struct Slot {
     QuantSlot* slot;
-    const PluginSelection* selection;
+    std::shared_ptr<Quantizer> quantizer;   // the plugin's, as attached
+    SlotCalibration calibration;
     at::Tensor data;    // the tensor it calibrates on: the weight, or the recorded FP32 input
     std::size_t layer;  // index into the calibrator's layers
     bool weight;
   };
   std::vector<Slot> slots_;
-  const PluginRegistry& plugins_;
   Bounds bounds_;
   std::vector<ClipEntry> entries_;
+  bool clip_gradient_ = true;
 };
 
 }  // namespace qharness

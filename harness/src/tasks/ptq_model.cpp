@@ -6,30 +6,13 @@
 #include <iostream>
 
 #include "data/batches.hpp"
-// Header-only; the core does not put plugins/ on its include path.
-#include "../../../plugins/quantizers/uniform/bias_correction.hpp"
+#include "quant/bias_correction.hpp"
 #include "tasks/model_setup.hpp"
 #include "tasks/parabola_vertex.hpp"
 #include "tasks/traced_minimize.hpp"
 #include "tasks/training.hpp"
 
 namespace qharness {
-namespace {
-
-// Quantizes with the inner quantizer, then restores each output channel's mean weight.
-class BiasCorrectedWeights : public Quantizer {
- public:
-  explicit BiasCorrectedWeights(std::shared_ptr<Quantizer> inner) : inner_(std::move(inner)) {}
-  at::Tensor calibrate(const at::Tensor& x, const QuantTarget& t) override { return inner_->calibrate(x, t); }
-  at::Tensor quantize(const at::Tensor& x, const at::Tensor& clip, const QuantTarget& t, at::Generator& g) override {
-    return plugins::uniform::bias_corrected(x, inner_->quantize(x, clip, t, g), t.channel_axis);
-  }
-
- private:
-  std::shared_ptr<Quantizer> inner_;
-};
-
-}  // namespace
 
 PtqModel::PtqModel(const TrialContext& ctx)
     : data(load_data(ctx.config())),
@@ -49,7 +32,7 @@ PtqModel::PtqModel(const TrialContext& ctx)
   if (cfg.get_bool("ptq.bias_correction"))
     for (const auto& l : plan.quantized)
       if (l.layer->weight_quant.active())
-        l.layer->weight_quant.quantizer = std::make_shared<BiasCorrectedWeights>(l.layer->weight_quant.quantizer);
+        l.layer->weight_quant.quantizer = std::make_shared<BiasCorrectedQuantizer>(l.layer->weight_quant.quantizer);
 }
 
 double PtqModel::calib_loss() {
@@ -66,11 +49,11 @@ PstarInit PtqModel::init_lp_pstar(const std::vector<double>& spec) {
   PstarInit r;
   r.grid = linspace(spec[0], spec[1], std::lround(spec[2]));
   for (double p : r.grid) {
-    calibrator->calibrate("lp", p);
+    calibrator->calibrate({CalibrationMethod::Kind::Lp, p});
     r.grid_loss.push_back(calib_loss());
   }
   r.p_star = parabola_vertex_p(r.grid, r.grid_loss);
-  calibrator->calibrate("lp", r.p_star);
+  calibrator->calibrate({CalibrationMethod::Kind::Lp, r.p_star});
   // One line per trial: the whole grid is in the trial's series p_grid_loss.
   const auto best = std::min_element(r.grid_loss.begin(), r.grid_loss.end()) - r.grid_loss.begin();
   std::cerr << "  lp-pstar: p* = " << r.p_star << " (" << r.grid.size() << " grid points, lowest calibration loss "
@@ -87,10 +70,14 @@ LapqSearch PtqModel::search_lapq(const PluginSelection& selection, const PluginR
     calibrator->set_clips(x);
     return calib_loss();
   };
-  objective.value_and_gradient = [&](const std::vector<double>& x, std::vector<double>& g) {
-    calibrator->set_clips(x);
-    return calibrator->loss_and_clip_gradient([&] { return calib_loss_graph(); }, g);
-  };
+  // The clip gradient only where every quantizer declares it: otherwise autograd would hand
+  // the optimizer zeros (or fail) for clips the quantizer treats as constants, and an optimizer
+  // that needs a gradient says so (Objective: "falls back to finite differences or refuses").
+  if (calibrator->clip_gradient())
+    objective.value_and_gradient = [&](const std::vector<double>& x, std::vector<double>& g) {
+      calibrator->set_clips(x);
+      return calibrator->loss_and_clip_gradient([&] { return calib_loss_graph(); }, g);
+    };
   const TracedMinimum m = minimize_traced(*optimizer, objective, x0, calibrator->bounds());
   calibrator->set_clips(m.result.x);
   // The optimizer's best point is no better than where it started: keep the start.

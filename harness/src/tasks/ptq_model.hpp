@@ -7,7 +7,7 @@
 //   (quant: block), eval mode, parameters frozen (only clips are ever differentiated),
 //   ONE calibration batch resident on the trial's device (data.calibration: size, split,
 //   seed), the clips' calibrator, and bias correction of the weights when
-//   ptq.bias_correction is set.
+//   ptq.bias_correction is set (quant/bias_correction.hpp, around any weight quantizer).
 //
 // The clip initializations that need the calibration loss live here too: lp-pstar (Lp
 // calibration over ptq.p_grid, parabola vertex p*) and LAPQ's joint search (ptq.optimizer).
@@ -56,7 +56,8 @@ class PtqModel {
   // Lp calibration for each p of linspace(spec[0], spec[1], spec[2]), then at p*.
   PstarInit init_lp_pstar(const std::vector<double>& p_grid_spec);
   // LAPQ's joint search of every clip from the current ones, bounds (0, max|x|]; leaves the
-  // clips at the optimizer's best point, or where they started when that is no better.
+  // clips at the optimizer's best point, or where they started when that is no better. The
+  // optimizer gets the clip gradient when every quantizer declares clip_gradient.
   LapqSearch search_lapq(const PluginSelection& optimizer, const PluginRegistry& plugins);
   // The starting point named by `at`: lp-pstar, or lapq (lp-pstar then the search), with the
   // ptq block's p_grid and optimizer.

@@ -13,10 +13,12 @@
 //                             vertex p* (parabola_vertex.hpp), Lp calibration with p*;
 //   lapq                      lp-pstar, then the calibration cross-entropy minimized jointly
 //                             over every clip with ptq.optimizer, bounds (0, max|x|].
-// Calibration goes through the Quantizer interface: a second quantizer of the slot's own
-// plugin and options is built with `calibration` (and `p`) set to the method, so the grid,
-// bits and granularity match what the slot quantizes with, and any quantizer plugin that
-// declares a `calibration` option works. Bias correction wraps the weight quantizer.
+// Calibration goes through the Quantizer interface of the slot's own quantizer
+// (quant/calibrate.hpp): the plugin's calibrate_method where it has one, else the harness's
+// generic method through its quantize(), so the grid, bits and granularity match what the
+// slot quantizes with and any quantizer plugin works. Bias correction (the harness's,
+// quant/bias_correction.hpp) wraps the weight quantizer. A quantizer that does not serve its
+// slot's role is refused before the sweep runs (quant_checks.hpp).
 //
 // Records metrics top1/top5/loss (test split), calib_loss_init (after initialization),
 // calib_loss (final), evals (optimizer evaluations; 0 without a search), p_star, ptq_wall_s;
@@ -37,7 +39,9 @@
 #include <cmath>
 #include <limits>
 
+#include "quant/calibration_method.hpp"
 #include "tasks/ptq_model.hpp"
+#include "tasks/quant_checks.hpp"
 #include "tasks/training.hpp"
 
 namespace qharness {
@@ -55,7 +59,7 @@ void run_ptq(TrialContext& ctx) {
 
   PstarInit pstar;
   if (method == "lp-pstar" || method == "lapq") pstar = ptq.init_lp_pstar(cfg.get_doubles("ptq.p_grid"));
-  else ptq.calibrator->calibrate(method, cfg.get_double("ptq.p"));
+  else ptq.calibrator->calibrate(calibration_method(method, cfg.get_double("ptq.p")));
   const double loss_init = ptq.calib_loss();
   LapqSearch search;
   if (method == "lapq") search = ptq.search_lapq(cfg.plugin("ptq.optimizer"), ctx.plugins());
@@ -123,7 +127,8 @@ SchemaNode ptq_schema() {
 
 TaskInfo ptq_task() {
   return {"ptq", "post-training quantization: minmax/mse/lp/aciq/lp-pstar clips, or LAPQ's joint loss-aware search",
-          {"data", "model", "quant"}, ptq_schema, run_ptq};
+          {"data", "model", "quant"}, ptq_schema, run_ptq,
+          quant_roles_check({true, true, false})};
 }
 
 }  // namespace qharness

@@ -10,6 +10,7 @@
 #include "tasks/gradient_statistics.hpp"
 #include "tasks/layer_macs.hpp"
 #include "tasks/model_setup.hpp"
+#include "tasks/quant_checks.hpp"
 #include "tasks/quant_setup.hpp"
 #include "tasks/training.hpp"
 
@@ -137,7 +138,7 @@ SchemaNode quant_train_schema() {
 
 TaskInfo quant_train_task() {
   return {"quant-train", "4-bit training (INT4 forward, quantized neural gradients) with optional FNT",
-          {"data", "model", "train", "quant"}, quant_train_schema, run_quant_train};
+          {"data", "model", "train", "quant"}, quant_train_schema, run_quant_train, quant_roles_check({true, true, true})};
 }
 
 }  // namespace qharness

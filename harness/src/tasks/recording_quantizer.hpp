@@ -20,6 +20,9 @@ class RecordingQuantizer : public Quantizer {
   at::Tensor calibrate(const at::Tensor& x, const QuantTarget& t) override {
     return inner ? inner->calibrate(x, t) : x.detach().abs().max();
   }
+  at::Tensor calibrate_method(const at::Tensor& x, const QuantTarget& t, const CalibrationMethod& m) override {
+    return inner ? inner->calibrate_method(x, t, m) : at::Tensor();
+  }
   at::Tensor quantize(const at::Tensor& x, const at::Tensor& clip, const QuantTarget& t, at::Generator& g) override {
     seen = x.detach().clone();
     if (!inner) {

@@ -39,12 +39,21 @@ class TrialContext {
   std::string results_root_;
 };
 
+// A task's check of a resolved trial before any trial runs (TaskInfo::check).
+using TaskCheck =
+    std::function<void(const ResolvedConfig&, const PluginCatalog&, const OriginLookup&, std::vector<std::string>& errors)>;
+
 struct TaskInfo {
   std::string name;                 // the value of `task:`
   std::string description;          // one line, for the YAML reference
   std::vector<std::string> uses;    // shared blocks it reads besides its own (data, model, ...)
   std::function<SchemaNode()> schema;   // its own block, `<name>:`
   std::function<void(TrialContext&)> run;
+  // Optional: what the schema cannot see, checked on every resolved trial before any trial
+  // runs (e.g. that a quantizer plugin serves its slot's role: tasks/quant_checks.hpp). Each
+  // problem is appended to `errors` as "file:line:col: key: what is wrong" (origin_of gives
+  // the file:line of a key), and the run is refused with exit 2.
+  TaskCheck check;
 };
 
 // Every built-in task, in the order of the YAML reference.

@@ -17,8 +17,10 @@ void register_plugins(Registrar& r) {
   };
   for (const auto& [name, description] : formats) {
     const std::string n = name;
-    r.add_quantizer({n, description, gradquant::GradientQuantizer::param_specs()},
-                    [n](const Params& p) { return std::make_unique<gradquant::GradientQuantizer>(n, p); });
+    PluginInfo info{n, description, gradquant::GradientQuantizer::param_specs()};
+    // Gradients only: quantize() runs inside backward and is not differentiable (in x or clip).
+    info.quantizer.weights = info.quantizer.activations = false;
+    r.add_quantizer(info, [n](const Params& p) { return std::make_unique<gradquant::GradientQuantizer>(n, p); });
   }
 }
 

@@ -3,7 +3,6 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <qharness/vector_clones.hpp>
-#include <boost/math/special_functions/erf.hpp>
 #include <boost/math/tools/minima.hpp>
 
 #include <algorithm>
@@ -133,30 +132,6 @@ void check(bool ok, const std::string& what) {
 }
 
 }  // namespace
-
-double aciq_alpha(std::int64_t bits, AciqDistribution distribution, bool two_sided) {
-  check(bits >= 1 && bits <= 31, "aciq needs bits in [1, 31], got " + std::to_string(bits));
-  const double four_m = std::ldexp(1.0, 2 * static_cast<int>(bits));  // 4^M
-  // Rounding noise Delta^2 / 12 with 2^M bins: Delta = 2 alpha / 2^M (two-sided) or alpha / 2^M.
-  const double rounding = two_sided ? 1.0 / (3.0 * four_m) : 1.0 / (12.0 * four_m);
-  const double tails = two_sided ? 2.0 : 1.0;
-  auto error = [&](double alpha) {
-    double clipping;
-    if (distribution == AciqDistribution::Laplace) {
-      clipping = tails * std::exp(-alpha);  // b = 1: b^2 e^(-alpha/b) per tail
-    } else {
-      // sigma = 1: per tail (alpha^2 + 1)(1 - Phi(alpha)) - alpha phi(alpha).
-      const double upper_tail = 0.5 * boost::math::erfc(alpha / std::sqrt(2.0));
-      const double density = std::exp(-0.5 * alpha * alpha) / std::sqrt(2.0 * M_PI);
-      clipping = tails * ((alpha * alpha + 1.0) * upper_tail - alpha * density);
-    }
-    return clipping + rounding * alpha * alpha;
-  };
-  // The optimum grows like log(4^M) (Laplace) or sqrt(log 4^M) (Gaussian): 100 brackets it
-  // for every M <= 31 (Laplace at 31 bits: ~ 45).
-  std::uintmax_t iterations = 200;
-  return boost::math::tools::brent_find_minima(error, 1e-3, 100.0, 40, iterations).first;
-}
 
 double lp_optimal_clip(const at::Tensor& x, Grid grid, std::int64_t bits, bool is_signed,
                        double p, double max_abs) {

@@ -34,12 +34,12 @@
 #include <cstdint>
 #include <string>
 
+#include "qharness/aciq.hpp"
 #include "uniform_grid.hpp"
 
 namespace qharness::plugins::uniform {
 
 enum class Calibration { MinMax, Mse, Lp, Aciq, Percentile, Sawb };
-enum class AciqDistribution { Laplace, Gaussian };
 
 struct CalibrationOptions {
   Calibration method = Calibration::MinMax;
@@ -55,9 +55,8 @@ at::Tensor calibrate_clip(const at::Tensor& x, Grid grid, std::int64_t bits, boo
                           bool per_channel, std::int64_t channel_axis,
                           const CalibrationOptions& options);
 
-// ACIQ's optimal clip in units of b (Laplace) or sigma (Gaussian), for `bits` bits, two-sided
-// (signed) or one-sided (unsigned). See above.
-double aciq_alpha(std::int64_t bits, AciqDistribution distribution, bool two_sided);
+// ACIQ's alpha (qharness::aciq_alpha, AciqDistribution) is the public qharness/aciq.hpp's, which
+// the harness's generic aciq calibration uses too.
 
 // The clip in (0, max_abs] minimizing mean(|Q(x) - x|^p) for a contiguous float tensor x,
 // per tensor (Brent, see above). Exposed for the tests.

@@ -48,17 +48,23 @@ std::unique_ptr<qharness::Quantizer> make_sawb(const qharness::Params& p) {
 
 void register_plugins(qharness::Registrar& registrar) {
   using qharness::plugins::uniform::UniformQuantizer;
-  registrar.add_quantizer(
-      {"uniform",
-       "uniform fake quantization: integer or reference grid; minmax/mse/lp/aciq/percentile "
-       "calibration; straight-through; fast kernel",
-       UniformQuantizer::param_specs()},
-      [](const qharness::Params& params) -> std::unique_ptr<qharness::Quantizer> {
-        return std::make_unique<UniformQuantizer>(UniformQuantizer::options_from_params(params));
-      });
-  registrar.add_quantizer({"sawb", "uniform with SAWB's clip c1 sqrt(E[x^2]) - c2 E|x| from every tensor (LUQ's INT4 forward)",
-                           sawb_params()},
-                          make_sawb);
+  qharness::PluginInfo uniform{"uniform",
+                               "uniform fake quantization: integer or reference grid; minmax/mse/lp/aciq/percentile "
+                               "calibration; straight-through; fast kernel",
+                               UniformQuantizer::param_specs()};
+  // Every role (with stochastic rounding it is an unbiased gradient quantizer, like int4-sr),
+  // and quantize() is twice differentiable in the clip (fake_quant_composed).
+  uniform.quantizer.clip_gradient = true;
+  registrar.add_quantizer(uniform, [](const qharness::Params& params) -> std::unique_ptr<qharness::Quantizer> {
+    return std::make_unique<UniformQuantizer>(UniformQuantizer::options_from_params(params));
+  });
+  qharness::PluginInfo sawb{"sawb", "uniform with SAWB's clip c1 sqrt(E[x^2]) - c2 E|x| from every tensor (LUQ's INT4 forward)",
+                            sawb_params()};
+  // SAWB's coefficients are fitted to weight and activation statistics (Choi et al.); LUQ
+  // quantizes the gradients with its own formats.
+  sawb.quantizer.gradients = false;
+  sawb.quantizer.clip_gradient = true;
+  registrar.add_quantizer(sawb, make_sawb);
 }
 
 }  // namespace

@@ -74,6 +74,23 @@ UniformQuantizer::UniformQuantizer(const Options& options) : options_(options) {
 }
 
 at::Tensor UniformQuantizer::calibrate(const at::Tensor& x, const QuantTarget& target) {
+  return calibrate_with(x, target, options_.calibration);
+}
+
+at::Tensor UniformQuantizer::calibrate_method(const at::Tensor& x, const QuantTarget& target,
+                                              const CalibrationMethod& method) {
+  CalibrationOptions o = options_.calibration;
+  switch (method.kind) {
+    case CalibrationMethod::Kind::MinMax: o.method = Calibration::MinMax; break;
+    case CalibrationMethod::Kind::Mse: o.method = Calibration::Mse; break;
+    case CalibrationMethod::Kind::Lp: o.method = Calibration::Lp, o.p = method.p; break;
+    case CalibrationMethod::Kind::Aciq: o.method = Calibration::Aciq; break;
+  }
+  return calibrate_with(x, target, o);
+}
+
+at::Tensor UniformQuantizer::calibrate_with(const at::Tensor& x, const QuantTarget& target,
+                                            const CalibrationOptions& calibration) {
   at::NoGradGuard no_grad;
   // bits: 32 is never quantized, but a clip is still well defined (max|x|) for searches
   // that treat every slot alike.
@@ -82,7 +99,7 @@ at::Tensor UniformQuantizer::calibrate(const at::Tensor& x, const QuantTarget& t
     check(bits >= 2, "bits: 1 on a signed tensor leaves the integer grid only the level 0; "
                      "use bits >= 2 or grid: reference");
   return calibrate_clip(x, options_.grid, bits, target.is_signed, options_.per_channel,
-                        target.channel_axis, options_.calibration);
+                        target.channel_axis, calibration);
 }
 
 at::Tensor UniformQuantizer::quantize(const at::Tensor& x, const at::Tensor& clip,

@@ -20,7 +20,8 @@
 // (grad mode off, or neither x nor clip requires grad) and x is float32 it runs the fast
 // kernel (fake_quant_kernel), which gives the same bits.
 // Stochastic rounding draws U[0, 1) noise of x's shape from the given generator only.
-// Calibration always uses round-to-nearest (it is deterministic).
+// Calibration always uses round-to-nearest (it is deterministic). calibrate_method() serves the
+// harness's methods (ptq's minmax / mse / lp / aciq) with the same code.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -55,8 +56,15 @@ class UniformQuantizer : public Quantizer {
   at::Tensor calibrate(const at::Tensor& x, const QuantTarget& target) override;
   at::Tensor quantize(const at::Tensor& x, const at::Tensor& clip, const QuantTarget& target,
                       at::Generator& generator) override;
+  // Every method of the harness, on this quantizer's grid and with its fast kernel: the clip
+  // calibrate() gives with `calibration` (and `p`) set to the method, the other calibration
+  // options (aciq_distribution, ...) as configured.
+  at::Tensor calibrate_method(const at::Tensor& x, const QuantTarget& target,
+                              const CalibrationMethod& method) override;
 
  private:
+  at::Tensor calibrate_with(const at::Tensor& x, const QuantTarget& target, const CalibrationOptions& calibration);
+
   Options options_;
 };
 
