@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -21,6 +22,31 @@ SlotCalibration slot_calibration(const PluginSelection& sel, const QuantSlot& sl
   return c;
 }
 
+// In an activation slot for one forward pass: fits the slot's clip by `method` on the first
+// tensor it sees (the layer's input with the layers before it quantized), then quantizes with it.
+class FitOnFirstInput : public Quantizer {
+ public:
+  FitOnFirstInput(std::shared_ptr<Quantizer> inner, QuantSlot& slot, const CalibrationMethod& method,
+                  const SlotCalibration& calibration)
+      : inner_(std::move(inner)), slot_(slot), method_(method), calibration_(calibration) {}
+  at::Tensor calibrate(const at::Tensor& x, const QuantTarget& t) override { return inner_->calibrate(x, t); }
+  at::Tensor quantize(const at::Tensor& x, const at::Tensor&, const QuantTarget& t, at::Generator& g) override {
+    if (!fitted_) {
+      slot_.clip = calibrate_by_method(*inner_, x.detach(), t, method_, calibration_);
+      fitted_ = true;
+    }
+    return inner_->quantize(x, slot_.clip, t, g);
+  }
+  bool fitted() const { return fitted_; }
+
+ private:
+  std::shared_ptr<Quantizer> inner_;
+  QuantSlot& slot_;
+  CalibrationMethod method_;
+  const SlotCalibration& calibration_;
+  bool fitted_ = false;
+};
+
 bool declares_clip_gradient(const PluginSelection& sel, const PluginRegistry& plugins) {
   const PluginInfo* info = plugins.find(PluginKind::Quantizer, sel.name);
   return info && info->quantizer.clip_gradient;
@@ -30,7 +56,8 @@ bool declares_clip_gradient(const PluginSelection& sel, const PluginRegistry& pl
 
 PtqCalibrator::PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& layers, const at::Tensor& images,
                              const PluginSelection& weights, const PluginSelection& activations,
-                             const PluginRegistry& plugins) {
+                             const PluginRegistry& plugins, CalibrateOn on)
+    : model_(model), images_(images), on_(on) {
   // One FP32 forward with recorders in the active input slots and the weight slots off.
   std::vector<std::shared_ptr<Quantizer>> saved_w, saved_a;
   std::vector<std::shared_ptr<RecordingQuantizer>> recorders;
@@ -75,7 +102,42 @@ PtqCalibrator::PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& 
 
 void PtqCalibrator::calibrate(const CalibrationMethod& method) {
   at::NoGradGuard no_grad;
-  for (Slot& s : slots_) s.slot->clip = calibrate_by_method(*s.quantizer, s.data, s.slot->target, method, s.calibration);
+  for (Slot& s : slots_)
+    if (s.weight || on_ == CalibrateOn::Fp32)
+      s.slot->clip = calibrate_by_method(*s.quantizer, s.data, s.slot->target, method, s.calibration);
+  if (on_ == CalibrateOn::Quantized) calibrate_activations_in_order(method);
+}
+
+void PtqCalibrator::calibrate_activations_in_order(const CalibrationMethod& method) {
+  std::vector<std::pair<Slot*, std::shared_ptr<Quantizer>>> swapped;   // slot, its quantizer as attached
+  std::vector<std::shared_ptr<FitOnFirstInput>> fits;
+  for (Slot& s : slots_) {
+    if (s.weight) continue;
+    fits.push_back(std::make_shared<FitOnFirstInput>(s.slot->quantizer, *s.slot, method, s.calibration));
+    swapped.emplace_back(&s, s.slot->quantizer);
+    s.slot->quantizer = fits.back();
+  }
+  auto restore = [&] {
+    for (auto& [slot, quantizer] : swapped) slot->slot->quantizer = quantizer;
+  };
+  try {
+    model_.forward(images_);
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
+  for (std::size_t i = 0; i < fits.size(); ++i)
+    if (!fits[i]->fitted())
+      throw std::logic_error("ptq: an activation slot saw no input in the calibration forward pass");
+  // A layer's input with the layers before it quantized can exceed the FP32 max|x| the bounds
+  // were set from: widen those bounds so that the searches start inside them.
+  std::size_t k = 0;
+  for (const Slot& s : slots_) {
+    const at::Tensor c = s.slot->clip.detach().to(at::kDouble).contiguous().reshape({-1});
+    for (std::int64_t j = 0; j < c.numel(); ++j, ++k)
+      if (!s.weight) bounds_.upper[k] = std::max(bounds_.upper[k], c[j].item<double>());
+  }
 }
 std::vector<double> PtqCalibrator::clips() const {
   std::vector<double> x;

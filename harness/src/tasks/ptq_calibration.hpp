@@ -2,8 +2,14 @@
 // The clips of a PTQ model: initialization by a calibration method, and the flat vector view
 // of every clip that LAPQ's joint search works on.
 //
-// At construction the FP32 input of every quantized layer on the calibration batch is recorded
-// once (weights and activations unquantized), so each (method, p) calibration reuses it.
+// Activation clips are fitted on one of two inputs (`ptq.calibrate_on`):
+//   quantized (the default, LAPQ's reference code): each layer's input as the network computes it
+//     with every earlier layer already quantized with the clips just fitted. One forward pass per
+//     calibration does it: each activation slot fits its clip, by the method, on the first
+//     tensor it sees and quantizes with it, so the layers after it see quantized inputs.
+//   fp32: each layer's input in the FP32 network, recorded once at construction (weights and
+//     activations unquantized) and reused by every (method, p) calibration.
+// Weight clips depend on the weights only.
 // Calibration goes through the Quantizer interface of each slot's own quantizer
 // (quant/calibrate.hpp): the plugin's calibrate_method where it has one, else the harness's
 // generic method through its quantize(), so any quantizer plugin works and the clip matches
@@ -30,12 +36,15 @@ struct ClipEntry {
   std::int64_t channel;    // entry within the slot's clip (0 when per-tensor)
 };
 
+enum class CalibrateOn { Quantized, Fp32 };
+
 class PtqCalibrator {
  public:
   // Takes the slots' quantizers as they are now: a wrapper put into a slot later (bias
   // correction) does not change calibration.
   PtqCalibrator(QModel& model, const std::vector<NamedQuantLayer>& layers, const at::Tensor& images,
-                const PluginSelection& weights, const PluginSelection& activations, const PluginRegistry& plugins);
+                const PluginSelection& weights, const PluginSelection& activations, const PluginRegistry& plugins,
+                CalibrateOn on = CalibrateOn::Quantized);
 
   // Sets every active slot's clip with `method`.
   void calibrate(const CalibrationMethod& method);
@@ -66,6 +75,11 @@ class PtqCalibrator {
     std::size_t layer;  // index into the calibrator's layers
     bool weight;
   };
+  void calibrate_activations_in_order(const CalibrationMethod& method);
+
+  QModel& model_;
+  at::Tensor images_;
+  CalibrateOn on_;
   std::vector<Slot> slots_;
   Bounds bounds_;
   std::vector<ClipEntry> entries_;

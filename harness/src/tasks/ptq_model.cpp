@@ -27,8 +27,9 @@ PtqModel::PtqModel(const TrialContext& ctx)
                                         static_cast<std::uint64_t>(cfg.get_int("data.calibration.seed")));
   images = calib.images.to(device);
   labels = calib.labels.to(device);
-  calibrator = std::make_unique<PtqCalibrator>(*model, plan.quantized, images, cfg.plugin("quant.weights"),
-                                               cfg.plugin("quant.activations"), ctx.plugins());
+  calibrator = std::make_unique<PtqCalibrator>(
+      *model, plan.quantized, images, cfg.plugin("quant.weights"), cfg.plugin("quant.activations"), ctx.plugins(),
+      cfg.get_string("ptq.calibrate_on") == "fp32" ? CalibrateOn::Fp32 : CalibrateOn::Quantized);
   if (cfg.get_bool("ptq.bias_correction"))
     for (const auto& l : plan.quantized)
       if (l.layer->weight_quant.active())

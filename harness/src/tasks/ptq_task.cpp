@@ -114,6 +114,9 @@ SchemaNode ptq_schema() {
     return "";
   };
   s.add("p_grid", grid);
+  s.add("calibrate_on", SchemaNode::one_of({"quantized", "fp32"}, "quantized",
+                                           "activation clips fitted on each layer's input with the layers before it "
+                                           "already quantized (LAPQ's reference), or on the FP32 network's"));
   s.add("bias_correction", SchemaNode::leaf(ParamType::Bool, YAML::Node("true"),
                                             "add back each output channel's mean weight shift after quantization"));
   SchemaNode opt = SchemaNode::plugin(PluginKind::Optimizer, "name", "powell",
