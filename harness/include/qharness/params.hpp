@@ -17,7 +17,13 @@
 
 namespace qharness {
 
-enum class ParamType { Bool, Int, Double, String, DoubleList, IntList, StringList };
+// File: a path to a file the plugin reads (a TorchScript module). The driver resolves it
+// relative to the experiment file that sets it (like `extends`; relative to the current folder
+// when set on the command line), refuses a missing file before any trial runs, hands the plugin
+// the absolute path, and puts the file's content hash (not its path) into the trial id, so
+// that editing the file reruns the trials that use it. Appended last: the earlier values keep
+// their numbers (plugin API version 2).
+enum class ParamType { Bool, Int, Double, String, DoubleList, IntList, StringList, File };
 
 inline const char* to_string(ParamType t) {
   switch (t) {
@@ -28,6 +34,7 @@ inline const char* to_string(ParamType t) {
     case ParamType::DoubleList: return "list of float";
     case ParamType::IntList: return "list of int";
     case ParamType::StringList: return "list of string";
+    case ParamType::File: return "file";
   }
   return "?";
 }
@@ -63,6 +70,7 @@ class Params {
     if (auto i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
     return get<double>(name, "float");
   }
+  // Also a File option's value: its absolute path.
   const std::string& get_string(const std::string& name) const {
     return get<std::string>(name, "string");
   }

@@ -1,6 +1,9 @@
 #include "config/resolve.hpp"
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "config/raw_config.hpp"
@@ -17,6 +20,26 @@ std::string describe(const YAML::Node& v) {
   if (v.IsSequence()) return "a list";
   if (v.IsNull()) return "nothing (null)";
   return "'" + v.Scalar() + "'";
+}
+
+// A File option's content hash (FNV-1a 64, 16 hex digits), read once per path, size and
+// modification time: a sweep of many trials names the same module many times.
+std::string file_content_hash(const std::filesystem::path& file) {
+  static std::mutex mutex;
+  static std::map<std::string, std::pair<std::string, std::string>> cache;  // path -> (stamp, hash)
+  const auto stamp = std::to_string(std::filesystem::file_size(file)) + "@" +
+                     std::to_string(std::filesystem::last_write_time(file).time_since_epoch().count());
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(file.string());
+  if (it != cache.end() && it->second.first == stamp) return it->second.second;
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw std::runtime_error("cannot read it");
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a64(text.str())));
+  cache[file.string()] = {stamp, buf};
+  return buf;
 }
 
 bool is_list(ParamType t) {
@@ -66,7 +89,9 @@ YAML::Node canonical_scalar(const YAML::Node& v, ParamType t, std::string& why) 
 }
 
 std::string check_bounds(const YAML::Node& canonical, const SchemaNode& s) {
-  if (s.type == ParamType::String || s.type == ParamType::StringList || s.type == ParamType::Bool) return "";
+  if (s.type == ParamType::String || s.type == ParamType::StringList || s.type == ParamType::Bool ||
+      s.type == ParamType::File)
+    return "";
   auto check_one = [&](double x) -> std::string {
     if ((s.min && x < *s.min) || (s.max && x > *s.max)) {
       if (s.min && s.max)
@@ -213,7 +238,35 @@ class Resolver {
         return absent();
       }
     }
+    if (s.type == ParamType::File) return file(canonical, path);
     return canonical;
+  }
+
+  // A File option: relative to the file that sets it (like `extends`), else (the command line)
+  // to the current folder; must be a readable regular file. Returns the absolute path and
+  // records the content hash for the trial id.
+  YAML::Node file(const YAML::Node& canonical, const std::string& path) {
+    namespace fs = std::filesystem;
+    const Origin origin = origin_of_(path);
+    fs::path given(canonical.Scalar());
+    fs::path resolved = given;
+    if (given.is_relative() && origin.line > 0) resolved = fs::path(origin.file).parent_path() / given;
+    std::error_code ec;
+    resolved = fs::absolute(resolved, ec).lexically_normal();
+    if (!fs::is_regular_file(resolved, ec)) {
+      error(path, "no such file '" + resolved.string() + "'" +
+                      (given.is_relative() ? std::string(" ('") + given.string() + "' relative to " +
+                                                 (origin.line > 0 ? "the file that sets it" : "the current folder") + ")"
+                                           : std::string()));
+      return absent();
+    }
+    try {
+      out_.file_hashes[path] = file_content_hash(resolved);
+    } catch (const std::exception& e) {
+      error(path, "'" + resolved.string() + "': " + e.what());
+      return absent();
+    }
+    return YAML::Node(resolved.string());
   }
 
   YAML::Node plugin_slot(const YAML::Node& value, const SchemaNode& s, const std::string& path) {
@@ -408,7 +461,8 @@ ParamValue to_param_value(const YAML::Node& c, ParamType type) {
     case ParamType::Bool: return c.Scalar() == "true";
     case ParamType::Int: return static_cast<std::int64_t>(std::stoll(c.Scalar()));
     case ParamType::Double: return c.as<double>();
-    case ParamType::String: return c.Scalar();
+    case ParamType::String:
+    case ParamType::File: return c.Scalar();
     case ParamType::DoubleList: return c.as<std::vector<double>>();
     case ParamType::IntList: {
       std::vector<std::int64_t> v;
@@ -439,6 +493,10 @@ std::string ResolvedConfig::yaml() const {
 std::string ResolvedConfig::canonical() const {
   YAML::Node copy = YAML::Clone(tree);
   for (const char* k : {"name", "threads", "plugins", "sweep", "report"}) copy.remove(k);
+  for (const auto& [path, hash] : file_hashes) {
+    YAML::Node n = find_path(copy, path);
+    if (n.IsDefined()) n = "content " + hash;  // assigning rewrites the node inside `copy`
+  }
   std::vector<std::string> lines;
   flatten(copy, "", lines);
   std::sort(lines.begin(), lines.end());

@@ -24,6 +24,10 @@ struct PluginSelection {
 struct ResolvedConfig {
   YAML::Node tree;                                  // in schema order, canonical scalars
   std::map<std::string, PluginSelection> plugins;   // slot path ("selftest.optimizer") -> choice
+  // File options (ParamType::File): dotted path -> the file's content hash. The tree holds the
+  // absolute path; canonical() (and so the trial id) holds the hash instead, so that editing a
+  // module reruns its trials and moving the checkout does not.
+  std::map<std::string, std::string> file_hashes;
 
   std::string yaml() const;        // the tree as block YAML (lists of scalars in flow style)
   // "path=value" lines, sorted, without the keys that do not change a trial's numbers
