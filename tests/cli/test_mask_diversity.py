@@ -49,7 +49,7 @@ class MaskPlugins(unittest.TestCase):
         r = run("plugins")
         self.assertEqual(r.returncode, 0, r.stderr)
         masks = {line.split()[1] for line in r.stdout.splitlines() if line.startswith("mask ")}
-        self.assertEqual(masks, {"unstructured", "nm", "tnm-mcf", "tnm-greedy", "tnm-exhaustive", "template"})
+        self.assertEqual(masks, {"unstructured", "nm", "tnm-mcf", "tnm-greedy", "tnm-exhaustive", "template", "torchscript"})
 
 
 if __name__ == "__main__":
