@@ -1,9 +1,10 @@
-// Plugins written in Python: mask `torchscript`, running a module saved by torch.jit.save
-// (docs/plugins.md, "Plugins in Python"). LibTorch runs the module in the driver's threads; no
-// Python interpreter is involved.
+// Plugins written in Python: quantizer `torchscript` and mask `torchscript`, each running a
+// module saved by torch.jit.save (docs/plugins.md, "Plugins in Python"). LibTorch runs the
+// module in the driver's threads; no Python interpreter is involved.
 #include <qharness/plugin.hpp>
 
 #include "torchscript/torchscript_mask.hpp"
+#include "torchscript/torchscript_quantizer.hpp"
 
 namespace {
 
@@ -16,6 +17,13 @@ qharness::ParamSpec module_option(const char* what) {
 }
 
 void register_plugins(qharness::Registrar& r) {
+  r.add_quantizer({"torchscript",
+                   "a quantizer written in Python: a scripted module's forward(x, clip, bits, signed) and "
+                   "calibrate(x, bits, signed)",
+                   {module_option("quantizer")}},
+                  [](const qharness::Params& p) {
+                    return std::make_unique<qharness::torchscript::TorchScriptQuantizer>(p);
+                  });
   qharness::ParamSpec pattern{"pattern", qharness::ParamType::String, std::string("nm"),
                               "the constraint the module's masks satisfy, checked on every mask: unstructured "
                               "(n/m of each layer), nm (1-D N:M), transposable (N:M in W and W^T)",

@@ -4,12 +4,19 @@
 // 512-image batch, 2 threads, lenet5 (Fashion-MNIST shape) and resnet20 (CIFAR-10 shape).
 // The ratio W4A4 / FP32 is docs/performance.md's number (target <= 1.3):
 //   build/bin/qharness_bench_ptq_eval --benchmark_min_time=2
+// Beside them, where python3-torch scripted tests/torchscript/uniform_quant.py at build time,
+// the same W4A4 evaluation with the `torchscript` quantizer running that module (the built-in
+// uniform grid written in Python): the ratio scripted / built-in is the README's (target <= 1.5).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
 #include "models/zoo.hpp"
+#include "util/allocator.hpp"
 #include "plugins/quantizers/uniform/uniform_quantizer.hpp"
+#ifdef QHARNESS_BENCH_UNIFORM_PT
+#include "torchscript/torchscript_quantizer.hpp"
+#endif
 
 namespace {
 
@@ -20,7 +27,27 @@ struct Setup {
   at::Tensor x, y;
 };
 
-Setup make_setup(const char* arch, bool quantized) {
+enum class Quant { None, Builtin, Scripted };
+
+std::shared_ptr<Quantizer> w4_quantizer(Quant kind) {
+#ifdef QHARNESS_BENCH_UNIFORM_PT
+  if (kind == Quant::Scripted) {
+    Params p;
+    p.set("module", std::string(QHARNESS_BENCH_UNIFORM_PT));
+    p.set("bits", std::int64_t{4});
+    p.set("granularity", std::string("per-tensor"));
+    p.set("rounding", std::string("nearest"));
+    return std::make_shared<torchscript::TorchScriptQuantizer>(p);
+  }
+#endif
+  (void)kind;
+  plugins::uniform::UniformQuantizer::Options o;
+  o.bits = 4;
+  o.calibration.method = plugins::uniform::Calibration::MinMax;
+  return std::make_shared<plugins::uniform::UniformQuantizer>(o);
+}
+
+Setup make_setup(const char* arch, Quant quant) {
   at::set_num_threads(2);
   at::manual_seed(0);
   const bool cifar = std::string(arch) == "resnet20";
@@ -30,15 +57,12 @@ Setup make_setup(const char* arch, bool quantized) {
   for (auto& p : s.model->parameters()) p.requires_grad_(false);
   s.x = cifar ? at::randn({512, 3, 32, 32}) : at::randn({512, 1, 28, 28});
   s.y = at::randint(0, 10, {512}, at::kLong);
-  if (!quantized) return s;
-  plugins::uniform::UniformQuantizer::Options o;
-  o.bits = 4;
-  o.calibration.method = plugins::uniform::Calibration::MinMax;
+  if (quant == Quant::None) return s;
   auto layers = s.model->quant_layers();
   for (std::size_t i = 0; i < layers.size(); ++i) {
     QuantLayer& l = *layers[i].layer;
-    l.weight_quant.quantizer = std::make_shared<plugins::uniform::UniformQuantizer>(o);
-    if (i > 0) l.input_quant.quantizer = std::make_shared<plugins::uniform::UniformQuantizer>(o);
+    l.weight_quant.quantizer = w4_quantizer(quant);
+    if (i > 0) l.input_quant.quantizer = w4_quantizer(quant);
   }
   // Fixed clips, as during the search: calibrate once on the batch (a dynamic clip would add a
   // max-reduction per tensor that the ptq task does not do).
@@ -47,13 +71,14 @@ Setup make_setup(const char* arch, bool quantized) {
     for (auto& l : layers) l.layer->weight_quant.calibrate(l.layer->weight_param());
     for (auto& l : layers)
       if (l.layer->input_quant.active()) l.layer->input_quant.clip = at::tensor(4.0f);
-    s.model->forward(s.x);   // warm-up
+    s.model->forward(s.x);   // warm-up (twice: TorchScript's executor optimizes on its first runs)
+    s.model->forward(s.x);
   }
   return s;
 }
 
-void calib_loss(benchmark::State& state, const char* arch, bool quantized) {
-  Setup s = make_setup(arch, quantized);
+void calib_loss(benchmark::State& state, const char* arch, Quant quant) {
+  Setup s = make_setup(arch, quant);
   double loss = 0;
   for (auto _ : state) {
     at::NoGradGuard no_grad;
@@ -64,11 +89,23 @@ void calib_loss(benchmark::State& state, const char* arch, bool quantized) {
   state.counters["loss"] = loss;   // the smoke run checks that it is a number
 }
 
-BENCHMARK_CAPTURE(calib_loss, lenet5_fp32, "lenet5", false)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(calib_loss, lenet5_w4a4, "lenet5", true)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(calib_loss, resnet20_fp32, "resnet20", false)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(calib_loss, resnet20_w4a4, "resnet20", true)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(calib_loss, lenet5_fp32, "lenet5", Quant::None)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(calib_loss, lenet5_w4a4, "lenet5", Quant::Builtin)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(calib_loss, resnet20_fp32, "resnet20", Quant::None)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(calib_loss, resnet20_w4a4, "resnet20", Quant::Builtin)->Unit(benchmark::kMillisecond)->UseRealTime();
+#ifdef QHARNESS_BENCH_UNIFORM_PT
+BENCHMARK_CAPTURE(calib_loss, lenet5_w4a4_scripted, "lenet5", Quant::Scripted)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(calib_loss, resnet20_w4a4_scripted, "resnet20", Quant::Scripted)->Unit(benchmark::kMillisecond)->UseRealTime();
+#endif
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // As the driver does (QHARNESS_GLIBC_MALLOC=default measures glibc's own behaviour).
+  benchmark::AddCustomContext("allocator", qharness::describe(qharness::keep_freed_memory_in_process()));
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -10,13 +10,18 @@ import torch
 from common import SOURCE_DIR
 
 
-def example(name):
-    """The module `name` (nm_mask, pow2_quant) of plugins/python/, imported from its file."""
-    path = os.path.join(SOURCE_DIR, "plugins", "python", name + ".py")
-    spec = importlib.util.spec_from_file_location(name, path)
+def import_source(*parts):
+    """The Python file SOURCE_DIR/parts..., imported as a module."""
+    path = os.path.join(SOURCE_DIR, *parts)
+    spec = importlib.util.spec_from_file_location(os.path.splitext(parts[-1])[0], path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def example(name):
+    """The module `name` (nm_mask, pow2_quant) of plugins/python/."""
+    return import_source("plugins", "python", name + ".py")
 
 
 def save(module, path):
@@ -71,3 +76,62 @@ class MaskKeepAll(torch.nn.Module):
     def forward(self, weight: torch.Tensor, n: int, m: int) -> torch.Tensor:
         return torch.ones_like(weight, dtype=torch.bool)
 
+
+def scripted_uniform():
+    """The built-in `uniform` quantizer written in Python (tests/torchscript/uniform_quant.py)."""
+    return import_source("tests", "torchscript", "uniform_quant.py").UniformQuant()
+
+
+class GradIdentity(torch.nn.Module):
+    """A gradient quantizer that changes nothing: quant-train must match no gradient quantizer."""
+    @torch.jit.export
+    def calibrate(self, x: torch.Tensor, bits: int, signed: bool) -> torch.Tensor:
+        return x.abs().amax().clamp_min(1e-12)
+
+    def forward(self, x: torch.Tensor, clip: torch.Tensor, bits: int, signed: bool) -> torch.Tensor:
+        return x
+
+
+class GradStochastic(torch.nn.Module):
+    """Per-channel (dim 0) uniform levels with stochastic rounding from torch.rand_like."""
+    @torch.jit.export
+    def calibrate(self, x: torch.Tensor, bits: int, signed: bool) -> torch.Tensor:
+        return x.abs().amax().clamp_min(1e-12)
+
+    def forward(self, x: torch.Tensor, clip: torch.Tensor, bits: int, signed: bool) -> torch.Tensor:
+        hi = float(2 ** (bits - 1) - 1)
+        s = clip / hi
+        y = (x / s).clamp(-hi, hi)
+        return (y + torch.rand_like(y)).floor() * s
+
+
+class QuantNoCalibrate(torch.nn.Module):
+    def forward(self, x: torch.Tensor, clip: torch.Tensor, bits: int, signed: bool) -> torch.Tensor:
+        return x
+
+
+class QuantWrongForward(torch.nn.Module):
+    @torch.jit.export
+    def calibrate(self, x: torch.Tensor, bits: int, signed: bool) -> torch.Tensor:
+        return x.abs().amax()
+
+    def forward(self, x: torch.Tensor, clip: float, bits: int, signed: bool) -> torch.Tensor:
+        return x
+
+
+class QuantFlattens(torch.nn.Module):
+    @torch.jit.export
+    def calibrate(self, x: torch.Tensor, bits: int, signed: bool) -> torch.Tensor:
+        return x.abs().amax()
+
+    def forward(self, x: torch.Tensor, clip: torch.Tensor, bits: int, signed: bool) -> torch.Tensor:
+        return x.reshape(-1)
+
+
+class QuantClipPerElement(torch.nn.Module):
+    @torch.jit.export
+    def calibrate(self, x: torch.Tensor, bits: int, signed: bool) -> torch.Tensor:
+        return x.abs()
+
+    def forward(self, x: torch.Tensor, clip: torch.Tensor, bits: int, signed: bool) -> torch.Tensor:
+        return x

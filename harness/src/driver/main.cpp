@@ -21,6 +21,7 @@
 #include "run/experiment.hpp"
 #include "run/runner.hpp"
 #include "run/suite.hpp"
+#include "util/allocator.hpp"
 #include "util/text.hpp"
 
 namespace {
@@ -136,6 +137,7 @@ int cmd_plugins(bool verbose) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  qharness::keep_freed_memory_in_process();   // tensors reuse freed memory (util/allocator.hpp)
   CLI::App app{"qharness: a harness for low-precision and sparse neural networks"};
   app.require_subcommand(1);
 

@@ -60,28 +60,40 @@ std::string swept_yaml(const ResolvedConfig& cfg, const TrialPoint& point) {
   return out.c_str();
 }
 
-// Builds every mask plugin a trial selects, once per distinct choice, so that options a plugin
-// refuses in its constructor (tnm-exhaustive with m != 4) or a pattern/scope pair the tasks
-// cannot check stop the run before any trial, with the slot's file:line.
-class MaskProbe {
+// Builds every mask and quantizer plugin a trial selects (quantizers with bits < 32: the ones a
+// task builds), once per distinct choice, so that what a plugin refuses in its constructor stops
+// the run before any trial, with the slot's file:line: tnm-exhaustive with m != 4, a mask
+// pattern/scope pair the tasks cannot check, a torchscript module that lacks a method or
+// returns the wrong shape on its probe tensors.
+class PluginProbe {
  public:
-  explicit MaskProbe(const PluginRegistry& plugins) : plugins_(plugins) {}
+  explicit PluginProbe(const PluginRegistry& plugins) : plugins_(plugins) {}
   void check(const ResolvedConfig& cfg, const std::set<std::string>& used, const OriginLookup& origin_of,
              std::vector<std::string>& errors) {
     for (const auto& [path, selection] : cfg.plugins) {
-      if (selection.kind != PluginKind::Mask || selection.builtin) continue;
+      const bool mask = selection.kind == PluginKind::Mask;
+      if (!(mask || selection.kind == PluginKind::Quantizer) || selection.builtin) continue;
+      if (!mask && selection.params.has("bits") && selection.params.get_int("bits") >= 32) continue;
       if (!used.count(path.substr(0, path.find('.')))) continue;  // a block the task does not read
       const std::string key = path + "\n" + YAML::Dump(find_path(cfg.tree, path));
       auto [it, fresh] = verdicts_.emplace(key, "");
-      if (fresh) it->second = mask_selection_problem(selection, plugins_);
+      if (fresh) it->second = mask ? mask_selection_problem(selection, plugins_) : quantizer_problem(selection);
       if (it->second.empty()) continue;
-      const std::string where = origin_of(path + ".method").where();
-      errors.push_back((where.empty() ? "" : where + ": ") + path + ": mask plugin '" + selection.name +
-                       "' refused: " + it->second);
+      const std::string where = origin_of(path + (mask ? ".method" : ".quantizer")).where();
+      errors.push_back((where.empty() ? "" : where + ": ") + path + ": " + to_string(selection.kind) + " plugin '" +
+                       selection.name + "' refused: " + it->second);
     }
   }
 
  private:
+  std::string quantizer_problem(const PluginSelection& selection) const {
+    try {
+      plugins_.make_quantizer(selection);
+      return "";
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
   const PluginRegistry& plugins_;
   std::map<std::string, std::string> verdicts_;
 };
@@ -99,7 +111,7 @@ Experiment build_experiment(RawConfig raw, PluginRegistry& registry) {
   std::set<std::string> seen_notes;
   std::set<std::string> seen_ids;
   std::vector<std::string> unique_errors;
-  MaskProbe mask_probe(registry);
+  PluginProbe plugin_probe(registry);
   for (std::size_t i = 0; i < points.size(); ++i) {
     const TrialPoint& point = points[i];
     OriginLookup origin_of = [&](const std::string& path) {
@@ -120,7 +132,7 @@ Experiment build_experiment(RawConfig raw, PluginRegistry& registry) {
     std::vector<std::string> trial_errors, notes;
     ResolvedConfig cfg = resolve_config(point.tree, schema, used, registry, origin_of, trial_errors, notes);
     if (trial_errors.empty()) resolve_data(cfg, origin_of, trial_errors);
-    if (trial_errors.empty()) mask_probe.check(cfg, used, origin_of, trial_errors);
+    if (trial_errors.empty()) plugin_probe.check(cfg, used, origin_of, trial_errors);
     if (trial_errors.empty() && task && task->check) task->check(cfg, registry, origin_of, trial_errors);
     for (auto& e : trial_errors)
       if (seen_errors.insert(e).second) unique_errors.push_back(e);
