@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <sstream>
 
+#include "config/yaml_text.hpp"
 #include "util/text.hpp"
 
 namespace fs = boost::filesystem;
@@ -104,7 +105,7 @@ std::string read_text(const std::string& file) {
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(text);
+    documents = load_all_yaml(text);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(origin_from_mark(file, e.mark), "YAML syntax error: " + e.msg);
   }
@@ -201,7 +202,7 @@ std::vector<std::string> split_top_level(const std::string& text) {
 
 YAML::Node parse_override_value(const std::string& text, const std::string& override_text) {
   try {
-    YAML::Node v = YAML::Load(text);
+    YAML::Node v = load_yaml(text);
     if (v.IsNull() && trim(text).empty())
       throw ConfigError("command line: '" + override_text + "': empty value");
     return v;

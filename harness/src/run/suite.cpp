@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "config/config_error.hpp"
+#include "config/yaml_text.hpp"
 #include "driver/html_report.hpp"
 #include "driver/report.hpp"
 #include "results/results_layout.hpp"
@@ -26,7 +27,7 @@ Origin origin(const std::string& file, const YAML::Node& node) {
 std::optional<Suite> load_suite(const std::string& file) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(file);
+    root = load_yaml_file(file);
   } catch (const YAML::Exception&) {
     return std::nullopt;   // unreadable or malformed: load_experiment says what is wrong, and where
   }

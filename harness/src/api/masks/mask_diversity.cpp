@@ -27,7 +27,10 @@ BigInt transposable_block_count(const NMSpec& spec) {
   level[start] = 1;
   for (int row = 0; row < m; ++row) {
     std::map<State, BigInt> next;
-    for (const auto& [state, ways] : level) {
+    for (const auto& [from, ways] : level) {
+      // (A named reference: lambdas capture structured bindings only from C++20 on; clang 14
+      // refuses it in C++17.)
+      const State& state = from;
       // Choose how many of this row's n ones go to columns of each class s < n: take[s].
       State take(n, 0);
       std::function<void(int, int, BigInt)> place = [&](int s, int left, BigInt w) {
