@@ -1,55 +1,57 @@
 #include "config/yaml_text.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <fstream>
+#include <optional>
 #include <sstream>
-#include <string_view>
 
 namespace qharness {
 namespace {
 
-bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+// Records where each document starts; builds nothing.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
 
-// Throws where a document's first token is ',' (see yaml_text.hpp). Documents start at the
-// top of the text and after a `---` or `...` line; comments, blank lines and directives
-// (`%YAML`) come before their first token.
-void refuse_flow_entry_at_document_start(const std::string& text) {
-  bool document_start = true;
-  int line = 0;
-  for (std::size_t pos = 0; pos <= text.size(); ++line) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string_view l(text.data() + pos, end - pos);
-    pos = end + 1;
-    std::size_t from = 0;
-    const bool marker = l.size() >= 3 && (l.substr(0, 3) == "---" || l.substr(0, 3) == "...") &&
-                        (l.size() == 3 || blank(l[3]));
-    if (marker) {
-      document_start = true;
-      from = 3;
-    } else if (!document_start || (!l.empty() && l[0] == '%')) {
-      continue;
+// Runs yaml-cpp's parser over the text's documents without building them and throws a
+// YAML::ParserException (as yaml-cpp reports its own syntax errors) where a document consumed
+// nothing: the next one would start at the same token, and so on forever (yaml_text.hpp).
+void refuse_a_parse_that_stops_moving(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  std::optional<int> previous;
+  while (parser.HandleNextDocument(starts)) {
+    if (previous && *previous == starts.start.pos) {
+      const auto at = static_cast<std::size_t>(starts.start.pos);
+      throw YAML::ParserException(starts.start, at < text.size() && text[at] == ','
+                                                    ? "unexpected ',' outside [...] or {...}"
+                                                    : "yaml-cpp cannot parse on from here");
     }
-    while (from < l.size() && blank(l[from])) ++from;
-    if (from == l.size() || l[from] == '#') continue;
-    if (l[from] == ',') {
-      YAML::Mark mark;
-      mark.line = line;
-      mark.column = static_cast<int>(from);
-      throw YAML::ParserException(mark, "a document cannot start with ',' (a flow entry outside [...] or {...})");
-    }
-    document_start = false;
+    previous = starts.start.pos;
   }
 }
 
 }  // namespace
 
 std::vector<YAML::Node> load_all_yaml(const std::string& text) {
-  refuse_flow_entry_at_document_start(text);
+  refuse_a_parse_that_stops_moving(text);
   return YAML::LoadAll(text);
 }
 
 YAML::Node load_yaml(const std::string& text) {
-  refuse_flow_entry_at_document_start(text);
+  refuse_a_parse_that_stops_moving(text);
   return YAML::Load(text);
 }
 

@@ -7,6 +7,7 @@
 
 #include "config/config_error.hpp"
 #include "config/raw_config.hpp"
+#include "config/yaml_text.hpp"
 #include "report/pivot_table.hpp"
 #include "report/report_spec.hpp"
 #include "report/text_table.hpp"
@@ -46,7 +47,7 @@ TextTable summary_table(const h5::SummaryTable& table) {
 YAML::Node first_trial_config(const std::string& file) {
   const std::vector<h5::TrialInfo> trials = h5::list_trials(file);
   if (trials.empty()) return YAML::Node(YAML::NodeType::Map);
-  return YAML::Load(h5::read_trial(file, trials.front().id).config_yaml);
+  return load_yaml(h5::read_trial(file, trials.front().id).config_yaml);
 }
 
 // The declared tables: the report: block of the experiment file as last run (so that an edited
@@ -56,7 +57,7 @@ std::vector<ReportTableSpec> declared_tables(const std::string& file, const YAML
   const Provenance prov = h5::read_provenance(file);
   YAML::Node top;
   try {
-    top = YAML::Load(prov.experiment_yaml);
+    top = load_yaml(prov.experiment_yaml);
   } catch (const YAML::Exception&) {
   }
   if (top && top.IsMap() && top["report"] && top["report"]["tables"])

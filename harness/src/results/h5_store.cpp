@@ -19,6 +19,7 @@
 // they were written.
 #include "results/h5_store.hpp"
 
+#include "config/yaml_text.hpp"
 #include "results/atomic_file.hpp"
 #include "results/trial_checksum.hpp"
 
@@ -819,7 +820,7 @@ using SweptValues = std::vector<std::pair<std::string, std::string>>;
 SweptValues parse_swept(const TrialRecord& trial) {
   YAML::Node root;
   try {
-    root = YAML::Load(trial.swept_yaml);
+    root = load_yaml(trial.swept_yaml);   // (a damaged file's text can be anything: config/yaml_text.hpp)
   } catch (const YAML::Exception& e) {
     throw Cause("trial '" + trial.id + "': attribute swept is not YAML: " + e.what());
   }

@@ -7,11 +7,23 @@
 #include <malloc.h>
 #endif
 
+// Under AddressSanitizer (build-sanitize/, docs/reliability.md) malloc is ASan's own allocator
+// and its mallopt interceptor does nothing: the settings are skipped and the reason says so.
+#if defined(__SANITIZE_ADDRESS__)
+#define QHARNESS_ASAN_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define QHARNESS_ASAN_ALLOCATOR 1
+#endif
+#endif
+
 namespace qharness {
 
 AllocatorTuning keep_freed_memory_in_process() {
   AllocatorTuning t;
-#if defined(__GLIBC__)
+#if defined(QHARNESS_ASAN_ALLOCATOR)
+  t.reason = "AddressSanitizer's allocator serves malloc";
+#elif defined(__GLIBC__)
   for (const char* user : {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"})
     if (std::getenv(user)) {
       t.reason = "the environment sets malloc's own settings";
