@@ -47,7 +47,10 @@ std::vector<std::pair<std::string, at::Tensor>> adversarial_weights(int64_t rows
 
 TEST(MaskSolvers, EveryMethodIsValidOnRandomAndAdversarialWeights) {
   for (NMSpec s : {NMSpec{2, 4}, NMSpec{1, 4}, NMSpec{3, 4}, NMSpec{4, 8}, NMSpec{2, 8}, NMSpec{8, 16}, NMSpec{3, 5}}) {
-    for (auto& [name, w] : adversarial_weights(32, 48, 7)) {
+    for (auto& [name, weights] : adversarial_weights(32, 48, 7)) {
+      // (A named reference: lambdas capture structured bindings only from C++20 on; clang 14
+      // refuses it in C++17.)
+      const at::Tensor& w = weights;
       SCOPED_TRACE(name_of(s) + " " + name);
       auto expect_valid = [&](const at::Tensor& mask, MaskPattern p, const char* method) {
         ASSERT_EQ(mask.sizes(), w.sizes());
