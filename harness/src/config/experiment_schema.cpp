@@ -84,6 +84,12 @@ SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks) {
     return "expected auto or a number of threads >= 1, got '" + v.Scalar() + "'";
   };
   root.add("threads", threads);
+  root.add("eval_cache_mb",
+           SchemaNode::leaf(ParamType::Int, YAML::Node("1024"),
+                            "MiB of layer inputs the clip searches (ptq, hessian, landscape) keep to restart an "
+                            "evaluation at the first layer whose clip changed; 0 = every evaluation runs the whole "
+                            "network. Changes no number, so not part of the trial id")
+               .range(0, 1 << 20));
   root.add("device", SchemaNode::one_of({"cpu", "cuda"}, "cpu", "where tensors live"));
   root.add("plugins", SchemaNode::leaf(ParamType::StringList, YAML::Node(YAML::NodeType::Sequence),
                                        "extra plugin libraries or folders, searched after the build's and $QHARNESS_PLUGIN_PATH"));

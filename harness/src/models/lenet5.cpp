@@ -23,12 +23,14 @@ class LeNet5 : public QModel {
     fc2 = register_module("fc2", QLinear(QLinearOptions(120, 84).with_input_signed(false)));
     fc3 = register_module("fc3", QLinear(QLinearOptions(84, s.num_classes).with_input_signed(false)));
   }
-  at::Tensor forward(const at::Tensor& x) override {
-    at::Tensor h = at::max_pool2d(at::relu(conv1->forward(x)), {2, 2});
-    h = at::max_pool2d(at::relu(conv2->forward(h)), {2, 2});
-    h = at::relu(fc1->forward(h.flatten(1)));
-    h = at::relu(fc2->forward(h));
-    return fc3->forward(h);
+  at::Tensor forward(const at::Tensor& x) override { return run_stages(x); }
+  // A stage per layer: conv -> relu -> pool, twice, then the three Linear layers.
+  std::vector<ModelStage> stages() override {
+    return {{[this](const at::Tensor& x) { return at::max_pool2d(at::relu(conv1->forward(x)), {2, 2}); }, {conv1.get()}},
+            {[this](const at::Tensor& h) { return at::max_pool2d(at::relu(conv2->forward(h)), {2, 2}); }, {conv2.get()}},
+            {[this](const at::Tensor& h) { return at::relu(fc1->forward(h.flatten(1))); }, {fc1.get()}},
+            {[this](const at::Tensor& h) { return at::relu(fc2->forward(h)); }, {fc2.get()}},
+            {[this](const at::Tensor& h) { return fc3->forward(h); }, {fc3.get()}}};
   }
 
  private:

@@ -34,6 +34,25 @@ std::vector<std::string> QModel::resolve_layer_names(const std::vector<std::stri
   return out;
 }
 
+std::vector<QuantLayer*> QModel::quant_layers_of(torch::nn::Module& module) {
+  std::vector<QuantLayer*> out;
+  for (const auto& m : module.modules(/*include_self=*/true))
+    if (auto* q = dynamic_cast<QuantLayer*>(m.get())) out.push_back(q);
+  return out;
+}
+
+std::vector<ModelStage> QModel::stages() {
+  std::vector<QuantLayer*> all;
+  for (const auto& l : quant_layers()) all.push_back(l.layer);
+  return {ModelStage{[this](const at::Tensor& x) { return forward(x); }, std::move(all)}};
+}
+
+at::Tensor QModel::run_stages(const at::Tensor& x) {
+  at::Tensor h = x;
+  for (const ModelStage& s : stages()) h = s.run(h);
+  return h;
+}
+
 void QModel::clear_quantization() {
   for (auto& l : quant_layers()) {
     l.layer->weight_quant.clear();

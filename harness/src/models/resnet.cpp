@@ -114,12 +114,21 @@ class ResNet : public QModel {
     init_like_torchvision();
   }
 
-  at::Tensor forward(const at::Tensor& x) override {
-    at::Tensor h = at::relu(bn1->forward(conv1->forward(x)));
-    if (imagenet_stem_) h = at::max_pool2d(h, {3, 3}, {2, 2}, {1, 1});
+  at::Tensor forward(const at::Tensor& x) override { return run_stages(x); }
+  // The stem, each residual block, the head (pool and fc).
+  std::vector<ModelStage> stages() override {
+    std::vector<ModelStage> out;
+    out.push_back({[this](const at::Tensor& x) {
+                     at::Tensor h = at::relu(bn1->forward(conv1->forward(x)));
+                     return imagenet_stem_ ? at::max_pool2d(h, {3, 3}, {2, 2}, {1, 1}) : h;
+                   },
+                   {conv1.get()}});
     for (auto& stage : stages_)
-      for (auto& block : stage) h = block->forward(h);
-    return fc->forward(at::adaptive_avg_pool2d(h, {1, 1}).flatten(1));
+      for (auto& block : stage)
+        out.push_back({[b = block.get()](const at::Tensor& h) { return b->forward(h); }, quant_layers_of(*block)});
+    out.push_back({[this](const at::Tensor& h) { return fc->forward(at::adaptive_avg_pool2d(h, {1, 1}).flatten(1)); },
+                   {fc.get()}});
+    return out;
   }
 
  private:

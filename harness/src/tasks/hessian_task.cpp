@@ -150,6 +150,7 @@ void run_hessian(TrialContext& ctx) {
   ctx.metric("evals", static_cast<double>(h.evaluations));
   if (method == "fd") ctx.metric("fd_step", cfg.get_double("hessian.fd_step"));
   ctx.metric("hessian_wall_s", wall);
+  ctx.metric("eval_stage_share", ptq.eval_stage_share());
 }
 
 SchemaNode hessian_schema() {

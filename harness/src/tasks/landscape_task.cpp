@@ -79,15 +79,19 @@ void run_landscape(TrialContext& ctx) {
   const double loss_init = ptq.calib_loss();
   const auto started = std::chrono::steady_clock::now();
   std::vector<double> surface;
-  surface.reserve(axis_a.size() * grid);
-  for (double ca : axis_a) {
-    x[a.entry] = ca;
-    for (double cb : axis_b) {
-      x[b.entry] = cb;
+  // The inner loop varies the later layer's clip, so that each evaluation restarts at that
+  // layer (PtqModel::calib_loss); surface[i * grid + j] is (axis_a[i], axis_b[j]) either way.
+  surface.assign(axis_a.size() * grid, 0.0);
+  const bool a_outer = a.entry <= b.entry;   // clips() is in layer order
+  const std::size_t outer_n = a_outer ? axis_a.size() : grid, inner_n = a_outer ? grid : axis_a.size();
+  for (std::size_t o = 0; o < outer_n; ++o)
+    for (std::size_t in = 0; in < inner_n; ++in) {
+      const std::size_t i = a_outer ? o : in, j = a_outer ? in : o;
+      x[a.entry] = axis_a[i];
+      x[b.entry] = axis_b[j];
       ptq.calibrator->set_clips(x);
-      surface.push_back(ptq.calib_loss());
+      surface[i * grid + j] = ptq.calib_loss();
     }
-  }
   ptq.calibrator->set_clips(x0);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -119,6 +123,7 @@ void run_landscape(TrialContext& ctx) {
   ctx.metric("row_stop", static_cast<double>(stop));
   ctx.metric("evals", static_cast<double>(surface.size()));
   ctx.metric("landscape_wall_s", wall);
+  ctx.metric("eval_stage_share", ptq.eval_stage_share());
 }
 
 SchemaNode landscape_schema() {

@@ -34,11 +34,18 @@ PtqModel::PtqModel(const TrialContext& ctx)
     for (const auto& l : plan.quantized)
       if (l.layer->weight_quant.active())
         l.layer->weight_quant.quantizer = std::make_shared<BiasCorrectedQuantizer>(l.layer->weight_quant.quantizer);
+  forward = std::make_unique<IncrementalForward>(
+      *model, IncrementalForward::Options{cfg.get_int("eval_cache_mb") * (std::int64_t{1} << 20)});
 }
 
 double PtqModel::calib_loss() {
   at::NoGradGuard no_grad;
-  return at::cross_entropy_loss(model->forward(images), labels).item<double>();
+  return at::cross_entropy_loss((*forward)(images), labels).item<double>();
+}
+
+double PtqModel::eval_stage_share() const {
+  const auto& s = forward->stats();
+  return s.stages_total ? static_cast<double>(s.stages_run) / static_cast<double>(s.stages_total) : 1.0;
 }
 
 at::Tensor PtqModel::calib_loss_graph() {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "data/data_source.hpp"
+#include "models/incremental_forward.hpp"
 #include "models/model.hpp"
 #include "tasks/ptq_calibration.hpp"
 #include "tasks/quant_setup.hpp"
@@ -48,8 +49,13 @@ class PtqModel {
  public:
   explicit PtqModel(const TrialContext& ctx);
 
-  // Cross-entropy on the calibration batch with the current clips; no graph.
+  // Cross-entropy on the calibration batch with the current clips; no graph. Restarts the
+  // forward at the first layer whose clips changed since the last call (eval_cache_mb,
+  // models/incremental_forward.hpp): the same number as a full forward, bit for bit.
   double calib_loss();
+  // The share of the model's stages that calib_loss's evaluations computed so far (1 = every
+  // evaluation ran the whole network; lower = restarts at the first changed layer).
+  double eval_stage_share() const;
   // The same as a tensor with autograd on: differentiable in every clip that requires grad.
   at::Tensor calib_loss_graph();
 
@@ -69,6 +75,7 @@ class PtqModel {
   QuantPlan plan;
   at::Tensor images, labels;   // the calibration batch, on `device`
   std::unique_ptr<PtqCalibrator> calibrator;
+  std::unique_ptr<IncrementalForward> forward;   // calib_loss's evaluation
 };
 
 }  // namespace qharness

@@ -87,6 +87,7 @@ void run_ptq(TrialContext& ctx) {
   }
   if (method == "lapq") ctx.series("loss_trace", search.trace);
   ctx.metric("ptq_wall_s", ptq_wall);
+  ctx.metric("eval_stage_share", ptq.eval_stage_share());
 
   std::vector<double> clip;
   std::vector<std::string> names;
