@@ -82,32 +82,36 @@ def write(path, text):
     return path
 
 
-def trials_of(h5_path):
-    """{trial_id: {"status": ..., "metrics": {...}, "x_star": array}} of a results file."""
+def read_trials(h5_path, key="id", layer_names_of=None):
+    """Every trial of a results file: {key: {"id", "swept", "status", "error", "config",
+    "metrics", "series", "arrays", "layer_names"}}, keyed by trial id (key="id") or by the
+    swept values as recorded ("{ptq.method: lapq}", key="swept"). layer_names is the
+    `layer_names` attribute of the array `layer_names_of` ([] without one)."""
     out = {}
     with h5py.File(h5_path, "r") as f:
         for tid, g in f["trials"].items():
-            out[tid] = {
-                "status": g.attrs["status"],
-                "error": g.attrs["error"],
-                "metrics": {k: float(v[()]) for k, v in g["metrics"].items()},
-                "arrays": {k: np.array(v) for k, v in g["arrays"].items()},
+            arrays = g.get("arrays", {})
+            names = arrays[layer_names_of].attrs.get("layer_names", []) if layer_names_of and layer_names_of in arrays else []
+            t = {
+                "id": tid, "swept": g.attrs.get("swept", ""),
+                "status": g.attrs["status"], "error": g.attrs["error"], "config": g.attrs.get("config", ""),
+                "metrics": {k: float(v[()]) for k, v in g.get("metrics", {}).items()},
+                "series": {k: np.array(v) for k, v in g.get("series", {}).items()},
+                "arrays": {k: np.array(v) for k, v in arrays.items()},
+                "layer_names": list(names),
             }
+            out[t["id"] if key == "id" else t["swept"]] = t
     return out
+
+
+def trials_of(h5_path):
+    """read_trials keyed by trial id."""
+    return read_trials(h5_path, "id")
 
 
 def trials_by_swept(h5_path):
-    """{swept: {"status", "error", "config", "metrics", "arrays"}} of a results file, keyed by
-    each trial's swept values as recorded ("{ptq.method: lapq}")."""
-    out = {}
-    with h5py.File(h5_path, "r") as f:
-        for g in f["trials"].values():
-            out[g.attrs["swept"]] = {
-                "status": g.attrs["status"], "error": g.attrs["error"], "config": g.attrs["config"],
-                "metrics": {k: float(v[()]) for k, v in g["metrics"].items()},
-                "arrays": {k: np.array(v) for k, v in g["arrays"].items()},
-            }
-    return out
+    """read_trials keyed by each trial's swept values as recorded ("{ptq.method: lapq}")."""
+    return read_trials(h5_path, "swept")
 
 
 class CliTestCase(unittest.TestCase):

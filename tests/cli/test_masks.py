@@ -7,10 +7,9 @@ use have density N/M) and recomputed every K steps; --resume runs nothing again.
 import os
 import unittest
 
-import h5py
 import numpy as np
 
-from common import CliTestCase, qharness, tiny_lenet5_train, write
+from common import CliTestCase, qharness, read_trials, tiny_lenet5_train, write
 
 DATA = "data: {dataset: synthetic, batch_size: 64, synthetic: {train_size: 256, test_size: 128}, calibration: {size: 64}}"
 
@@ -52,17 +51,7 @@ TRANSPOSABLE = ["tnm-mcf", "tnm-greedy", "tnm-exhaustive"]
 
 
 def trials(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        for g in f["trials"].values():
-            out[g.attrs["swept"]] = {
-                "status": g.attrs["status"], "error": g.attrs["error"],
-                "metrics": {k: float(v[()]) for k, v in g["metrics"].items()},
-                "series": {k: np.array(v) for k, v in g["series"].items()},
-                "arrays": {k: np.array(v) for k, v in g["arrays"].items()},
-                "layer_names": list(g["arrays/layer_density"].attrs["layer_names"]),
-            }
-    return out
+    return read_trials(path, "swept", "layer_density")
 
 
 def by_method(ts, key):

@@ -5,10 +5,9 @@ import math
 import os
 import unittest
 
-import h5py
 import numpy as np
 
-from common import CliTestCase, qharness, tiny_lenet5_train, write
+from common import CliTestCase, qharness, read_trials, tiny_lenet5_train, write
 
 DATA = "data: {dataset: synthetic, batch_size: 32, synthetic: {train_size: 256, test_size: 128}, calibration: {size: 128}}"
 
@@ -34,17 +33,8 @@ METHODS = ["minmax", "mse", "lp", "aciq", "lp-pstar", "lapq"]
 
 
 def trials(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        for g in f["trials"].values():
-            out[g.attrs["swept"]] = {
-                "status": g.attrs["status"], "error": g.attrs["error"], "config": g.attrs["config"],
-                "metrics": {k: float(v[()]) for k, v in g["metrics"].items()},
-                "series": {k: np.array(v) for k, v in g["series"].items()},
-                "clip": np.array(g["arrays/clip"]) if "clip" in g["arrays"] else None,
-                "layer_names": list(g["arrays/clip"].attrs.get("layer_names", [])) if "clip" in g["arrays"] else [],
-            }
-    return out
+    """common.read_trials by swept values, with each trial's clip array as "clip"."""
+    return {k: dict(t, clip=t["arrays"].get("clip")) for k, t in read_trials(path, "swept", "clip").items()}
 
 
 def only(path):
