@@ -96,7 +96,6 @@ at::Tensor IncrementalForward::operator()(const at::Tensor& x) {
   // The first stage that changed (n: none), then the nearest kept input at or before it.
   std::size_t changed = 0;
   while (changed < n && changed < stage_keys_.size() && keys[changed] == stage_keys_[changed]) ++changed;
-  if (stage_keys_.size() != n) changed = 0;
   std::size_t start = changed;
   auto usable = [&](std::size_t i) {
     return i == 0 || (inputs_[i].defined() && inputs_[i]._version() == versions_[i]);
