@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "plugins/quantizers/uniform/fake_quant.hpp"
+#include "util/omp_wait.hpp"
+#include "util/usable_cpus.hpp"
 
 namespace {
 
@@ -128,6 +130,8 @@ BENCHMARK(BM_OursPerChannel)->Unit(benchmark::kMillisecond)->UseRealTime();
 }  // namespace
 
 int main(int argc, char** argv) {
+  qharness::choose_omp_wait(argv);   // as `qharness run` does (util/omp_wait.hpp)
+  benchmark::AddCustomContext("omp_wait", qharness::omp_wait_description());
   // Our own flags first; the rest goes to Google Benchmark.
   int threads = 2;
   std::vector<char*> rest;

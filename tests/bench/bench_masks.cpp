@@ -29,6 +29,8 @@
 #include "masks/transposable/tnm_exhaustive.hpp"
 #include "masks/transposable/tnm_greedy.hpp"
 #include "masks/transposable/tnm_mcf.hpp"
+#include "util/omp_wait.hpp"
+#include "util/usable_cpus.hpp"
 
 namespace {
 
@@ -149,7 +151,9 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  qharness::choose_omp_wait(argv);   // as `qharness run` does (util/omp_wait.hpp)
+  benchmark::AddCustomContext("omp_wait", qharness::omp_wait_description());
+  int threads = qharness::usable_cpus().cpus;
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--smoke") == 0) {

@@ -16,6 +16,8 @@
 #include "plugins/quantizers/uniform/uniform_quantizer.hpp"
 #ifdef QHARNESS_BENCH_UNIFORM_PT
 #include "torchscript/torchscript_quantizer.hpp"
+#include "util/omp_wait.hpp"
+#include "util/usable_cpus.hpp"
 #endif
 
 namespace {
@@ -101,6 +103,8 @@ BENCHMARK_CAPTURE(calib_loss, resnet20_w4a4_scripted, "resnet20", Quant::Scripte
 }  // namespace
 
 int main(int argc, char** argv) {
+  qharness::choose_omp_wait(argv);   // as `qharness run` does (util/omp_wait.hpp)
+  benchmark::AddCustomContext("omp_wait", qharness::omp_wait_description());
   // As the driver does (QHARNESS_GLIBC_MALLOC=default measures glibc's own behaviour).
   benchmark::AddCustomContext("allocator", qharness::describe(qharness::keep_freed_memory_in_process()));
   benchmark::Initialize(&argc, argv);

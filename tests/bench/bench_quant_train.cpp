@@ -18,12 +18,14 @@
 #include "models/zoo.hpp"
 #include "plugins/quantizers/luq/gradient_quantizer.hpp"
 #include "plugins/quantizers/uniform/uniform_quantizer.hpp"
+#include "util/omp_wait.hpp"
+#include "util/usable_cpus.hpp"
 
 namespace {
 
 using namespace qharness;
 
-int g_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+int g_threads = qharness::usable_cpus().cpus;
 
 enum class Mode { Fp32, Luq, LuqSmp2 };
 
@@ -82,6 +84,8 @@ BENCHMARK_CAPTURE(train_step, resnet20_luq_smp2, "resnet20", Mode::LuqSmp2)->Uni
 }  // namespace
 
 int main(int argc, char** argv) {
+  qharness::choose_omp_wait(argv);   // as `qharness run` does (util/omp_wait.hpp)
+  benchmark::AddCustomContext("omp_wait", qharness::omp_wait_description());
   // As the driver does (QHARNESS_GLIBC_MALLOC=default measures glibc's own behaviour).
   benchmark::AddCustomContext("allocator", qharness::describe(qharness::keep_freed_memory_in_process()));
   std::vector<char*> rest;

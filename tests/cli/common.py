@@ -45,12 +45,12 @@ def qharness(args, cwd, env=None, timeout=300):
 
 
 def tiny_lenet5_train(data, epochs):
-    """A train experiment for a tiny lenet5 checkpoint (name tiny-lenet5, 2 threads, lr 0.05):
+    """A train experiment for a tiny lenet5 checkpoint (name tiny-lenet5, 1 thread, lr 0.05):
     `data` is the test's `data: {...}` line, shared with the experiments that load it."""
     return f"""\
 name: tiny-lenet5
 task: train
-threads: 2
+threads: 1
 {data}
 model: {{arch: lenet5}}
 train: {{epochs: {epochs}, lr: 0.05}}
@@ -64,7 +64,7 @@ def quant_experiment(name, task, data, weights, activations, block):
     return f"""\
 name: {name}
 task: {task}
-threads: 2
+threads: 1
 {data}
 model: {{arch: lenet5, checkpoint: {{train: train.yaml}}}}
 quant:

@@ -19,7 +19,7 @@ DATA = "data: {dataset: synthetic, batch_size: 32, synthetic: {train_size: 128, 
 TRAIN = tiny_lenet5_train(DATA, epochs=1)
 
 COMMON = f"""\
-threads: 2
+threads: 1
 {DATA}
 model: {{arch: lenet5, checkpoint: {{train: train.yaml}}}}
 quant:

@@ -18,7 +18,7 @@ TRAIN = tiny_lenet5_train(DATA, epochs=2)
 MASKS = f"""\
 name: masks
 task: masks
-threads: 2
+threads: 1
 {DATA}
 model: {{arch: lenet5, checkpoint: {{train: train.yaml}}}}
 train: {{lr: 0.01}}
@@ -35,7 +35,7 @@ sweep:
 SPARSE = f"""\
 name: sparse
 task: sparse-train
-threads: 2
+threads: 1
 {DATA}
 model: {{arch: mlp}}
 train: {{epochs: 2, lr: 0.05}}

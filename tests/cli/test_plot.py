@@ -40,6 +40,7 @@ class Plot(CliTestCase):
         f = write(os.path.join(self.tmp, "q.yaml"), """\
 name: qfig
 task: quant-train
+threads: 1
 data: {dataset: synthetic, batch_size: 64, synthetic: {train_size: 128, test_size: 64}}
 model: {arch: lenet5}
 train: {epochs: 1, lr: 0.05}

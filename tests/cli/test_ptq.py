@@ -16,7 +16,7 @@ TRAIN = tiny_lenet5_train(DATA, epochs=5)
 PTQ = f"""\
 name: ptq
 task: ptq
-threads: 2
+threads: 1
 {DATA}
 model: {{arch: lenet5, checkpoint: {{train: train.yaml}}}}
 quant:

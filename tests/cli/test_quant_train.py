@@ -11,6 +11,7 @@ from common import CliTestCase, qharness, write
 EXPERIMENT = """\
 name: qt
 task: quant-train
+threads: 1
 data: {dataset: synthetic, batch_size: 64, synthetic: {train_size: 256, test_size: 128}}
 model: {arch: lenet5}
 train: {epochs: 2, lr: 0.05}

@@ -28,7 +28,7 @@ train: {epochs: 1, optimizer: sgd, lr: 0.05, momentum: 0.9, schedule: cosine}
 """
 
 SHRINK = ["data.train_size=512", "data.test_size=256", "data.batch_size=64", "data.calibration.size=64",
-          "train.epochs=1", "threads=2"]
+          "train.epochs=1", "threads=1"]
 
 # part (experiment name) -> metrics every trial must hold as finite numbers, and the number of trials.
 PROMISED = {

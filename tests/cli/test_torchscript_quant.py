@@ -24,7 +24,7 @@ def ptq_yaml(name, weights, activations, method="minmax", sweep=""):
     return f"""\
 name: {name}
 task: ptq
-threads: 2
+threads: 1
 {DATA}
 model: {{arch: lenet5, checkpoint: {{train: train.yaml}}}}
 quant:

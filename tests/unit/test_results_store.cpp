@@ -38,6 +38,7 @@ TrialRecord sample_trial(const std::string& id, std::int64_t index) {
   t.started = "2026-01-01T00:00:00Z";
   t.finished = "2026-01-01T00:00:01Z";
   t.wall_s = 1.0;
+  t.threads = 2;
   t.metrics = {{"loss", 0.25}, {"top1", 0.5}};
   t.series = {{"trace", {3.0, 2.0, kMarker}}};
   t.arrays = {{"clip", NdArray{{2, 2}, std::vector<double>{1, 2, 3, 4}, {"a", "b"}}}};
@@ -75,7 +76,7 @@ TEST(TrialChecksum, CoversEveryPartOfTheRecord) {
   const TrialRecord base = sample_trial("abc", 0);
   const std::uint32_t c = trial_checksum(base);
   EXPECT_EQ(trial_checksum(sample_trial("abc", 0)), c);
-  std::vector<TrialRecord> changed(8, base);
+  std::vector<TrialRecord> changed(9, base);
   changed[0].config_yaml += " ";
   changed[1].status = "failed";
   changed[2].metrics[1].second = 0.5000000001;
@@ -84,6 +85,7 @@ TEST(TrialChecksum, CoversEveryPartOfTheRecord) {
   changed[5].arrays[0].second.shape = {4, 1};
   changed[6].arrays[0].second.layer_names = {"a", "c"};
   std::swap(changed[7].metrics[0], changed[7].metrics[1]);  // order is part of the record
+  changed[8].threads = 1;
   for (std::size_t i = 0; i < changed.size(); ++i) EXPECT_NE(trial_checksum(changed[i]), c) << i;
 }
 
@@ -136,6 +138,7 @@ void expect_same_trial(const TrialRecord& got, const TrialRecord& want) {
   EXPECT_EQ(got.config_yaml, want.config_yaml);
   EXPECT_EQ(got.swept_yaml, want.swept_yaml);
   EXPECT_EQ(got.seed, want.seed);
+  EXPECT_EQ(got.threads, want.threads);
   EXPECT_EQ(got.status, want.status);
   EXPECT_EQ(got.error, want.error);
   EXPECT_EQ(got.metrics, want.metrics);

@@ -72,7 +72,7 @@ SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks) {
   task.choices = task_names;
   root.add("task", task);
   root.add("seed", SchemaNode::leaf(ParamType::Int, YAML::Node("0"), "seed of the trial (sweep.seeds sets it per trial)"));
-  SchemaNode threads = SchemaNode::leaf(ParamType::String, YAML::Node("auto"), "torch threads: auto = all cores, or a number");
+  SchemaNode threads = SchemaNode::leaf(ParamType::String, YAML::Node("auto"), "torch threads: auto = the CPUs this process may use (affinity mask, SLURM_CPUS_PER_TASK, cgroup quota), or a number");
   threads.check = [](const YAML::Node& v) -> std::string {
     if (v.Scalar() == "auto") return "";
     try {

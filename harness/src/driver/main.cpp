@@ -4,6 +4,7 @@
 #include <c10/util/Exception.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include "config/config_error.hpp"
@@ -22,6 +23,7 @@
 #include "run/runner.hpp"
 #include "run/suite.hpp"
 #include "util/allocator.hpp"
+#include "util/omp_wait.hpp"
 #include "util/text.hpp"
 
 namespace {
@@ -137,6 +139,9 @@ int cmd_plugins(bool verbose) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `run` does the heavy work: choose how OpenMP's threads wait, which may execute this
+  // program again with a variable set for libgomp (util/omp_wait.hpp).
+  if (argc > 1 && std::strcmp(argv[1], "run") == 0) qharness::choose_omp_wait(argv);
   qharness::keep_freed_memory_in_process();   // tensors reuse freed memory (util/allocator.hpp)
   CLI::App app{"qharness: a harness for low-precision and sparse neural networks"};
   app.require_subcommand(1);

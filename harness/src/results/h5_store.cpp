@@ -5,6 +5,7 @@
 //      sweep_trial_ids (1-D array of strings, possibly empty)
 //   /trials/<id>/  attributes config, swept (a YAML flow map), index (int64), seed (int64),
 //                  status ("done" | "failed"), error, started, finished, wall_s (float64),
+//                  threads (int64: torch's thread count; absent in files written before it),
 //                  checksum (int64: the CRC-32 of trial_checksum.hpp; absent in files
 //                  written before it existed)
 //       metrics/<name>  scalar float64; the group attribute `order` keeps insertion order
@@ -611,6 +612,7 @@ void write_trial_group(const H5::Group& trials, const TrialRecord& trial) {
   write_string_attribute(group, "started", trial.started);
   write_string_attribute(group, "finished", trial.finished);
   write_number_attribute(group, "wall_s", trial.wall_s);
+  write_number_attribute(group, "threads", trial.threads);
   write_number_attribute(group, "checksum", static_cast<std::int64_t>(trial_checksum(trial)));
 
   write_metrics(create_group(group, "metrics"), trial.metrics);
@@ -663,6 +665,7 @@ TrialRecord read_trial_group(const H5::Group& trials, const std::string& id, Con
   trial.started = read_string_attribute(group, "started");
   trial.finished = read_string_attribute(group, "finished");
   trial.wall_s = read_float64_attribute(group, "wall_s");
+  if (group.attrExists("threads")) trial.threads = read_int64_attribute(group, "threads");
   trial.metrics = read_metrics(open_group(group, "metrics"));
   if (contents == Contents::kEverything) {
     trial.series = read_datasets<std::vector<double>>(open_group(group, "series"), read_series);

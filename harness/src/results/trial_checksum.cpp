@@ -53,6 +53,8 @@ std::uint32_t trial_checksum(const TrialRecord& trial) {
   d.add(trial.started);
   d.add(trial.finished);
   d.add(trial.wall_s);
+  // Only when recorded, so that files written before `threads` existed still verify.
+  if (trial.threads != 0) d.add(trial.threads);
   d.add(static_cast<std::uint64_t>(trial.metrics.size()));
   for (const auto& [name, value] : trial.metrics) d.add(name), d.add(value);
   d.add(static_cast<std::uint64_t>(trial.series.size()));

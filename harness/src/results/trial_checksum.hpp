@@ -14,7 +14,7 @@ namespace qharness {
 
 // CRC-32 (the zlib/PNG polynomial, Boost.CRC's crc_32_type) of a length-prefixed,
 // little-endian serialization of the record's id, index, seed, config, swept, status, error,
-// started, finished, wall_s, metrics, series and arrays (names, shapes, element types,
+// started, finished, wall_s, threads (when not 0), metrics, series and arrays (names, shapes, element types,
 // values and layer names), in their recorded order.
 std::uint32_t trial_checksum(const TrialRecord& trial);
 

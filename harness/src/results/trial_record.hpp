@@ -28,6 +28,9 @@ struct TrialRecord {
   std::string error;                  // why it failed, "" when done
   std::string started, finished;      // ISO 8601, UTC
   double wall_s = 0.0;
+  // torch's thread count the trial ran with (`threads: auto` resolved): the last digits of
+  // some numbers depend on it. 0 in files written before it was recorded.
+  std::int64_t threads = 0;
   // Insertion order is kept: it is the order of the summary's columns.
   std::vector<std::pair<std::string, double>> metrics;
   std::vector<std::pair<std::string, std::vector<double>>> series;

@@ -14,7 +14,6 @@
 #include <memory>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "driver/report.hpp"
 #include "results/atomic_file.hpp"
@@ -24,7 +23,9 @@
 #include "run/provenance.hpp"
 #include "run/run_lock.hpp"
 #include "tasks/traced_minimize.hpp"
+#include "util/omp_wait.hpp"
 #include "util/text.hpp"
+#include "util/usable_cpus.hpp"
 
 namespace fs = boost::filesystem;
 
@@ -79,10 +80,13 @@ std::string non_finite_reason(const TrialRecord& r) {
   return "";
 }
 
-void set_threads(const ResolvedConfig& cfg) {
+// The trial's torch thread count: `threads`, or for `auto` the CPUs this process may use
+// (util/usable_cpus.hpp: affinity mask, SLURM_CPUS_PER_TASK, cgroup quota).
+int set_threads(const ResolvedConfig& cfg) {
   const std::string t = cfg.get_string("threads");
-  const int n = t == "auto" ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(t);
+  const int n = t == "auto" ? usable_cpus().cpus : std::stoi(t);
   if (at::get_num_threads() != n) at::set_num_threads(n);
+  return n;
 }
 
 TrialRecord run_trial(const Trial& trial, const PluginRegistry& plugins, const std::string& results_root) {
@@ -95,7 +99,7 @@ TrialRecord run_trial(const Trial& trial, const PluginRegistry& plugins, const s
   rec.started = utc_now_iso8601();
   const auto begin = Clock::now();
   try {
-    set_threads(trial.config);
+    rec.threads = set_threads(trial.config);
     at::manual_seed(static_cast<std::uint64_t>(trial.seed));
     TrialContext ctx(trial.config, plugins, rec, results_root);
     trial.task->run(ctx);
@@ -172,6 +176,11 @@ int run_experiment(const Experiment& exp, const PluginRegistry& plugins, const R
   std::cerr << "experiment '" << exp.name << "'" << shard_text(options) << ": " << mine.size() << " trial(s), "
             << mine.size() - to_run.size() << " already done, running " << to_run.size() << "; results in "
             << layout.dir.string() << "/\n";
+  if (!to_run.empty()) {
+    const UsableCpus cpus = usable_cpus();
+    std::cerr << "  threads: auto = " << cpus.cpus << " (" << cpus.source << "); OpenMP waiting: "
+              << omp_wait_description() << "\n";
+  }
 
   // The file this process owns: the experiment file, or its shard's file.
   const fs::path out_file = options.shard_count > 1 ? layout.shard_file(options.shard_index, options.shard_count)
