@@ -277,6 +277,31 @@ TEST(Sweep, ZipListsOfDifferentLengthsAreAnError) {
   }
 }
 
+// 50^4 = 6.25M trials, and 100^12 (past 2^64): refused up front naming the sweep, not a
+// std::bad_alloc (or a wrapped-around count) after allocating.
+TEST(Sweep, MoreTrialsThanTheLimitAreAnError) {
+  std::string fifty = "[", hundred = "[";
+  for (int i = 0; i < 50; ++i) fifty += (i ? ", " : "") + std::to_string(i);
+  for (int i = 0; i < 100; ++i) hundred += (i ? ", " : "") + std::to_string(i);
+  fifty += "]";
+  hundred += "]";
+  RawConfig raw = load_experiment(write_file(
+      "big.yaml", "name: x\ntask: selftest\nsweep:\n  grid:\n    selftest.dim: " + fifty + "\n    selftest.size: " +
+                      fifty + "\n    selftest.sleep_s: " + fifty + "\n  seeds: " + fifty + "\n"));
+  std::string e = config_error([&] { expand_sweep(raw); });
+  EXPECT_NE(e.find("big.yaml:3:"), std::string::npos) << e;
+  EXPECT_NE(e.find("50 x 50 x 50 x 50 trials is more than 1000000"), std::string::npos) << e;
+  std::string twelve = "name: x\ntask: selftest\nsweep:\n  grid:\n";
+  for (int k = 0; k < 12; ++k) twelve += "    a" + std::to_string(k) + ".b: " + hundred + "\n";
+  raw = load_experiment(write_file("huge.yaml", twelve));
+  e = config_error([&] { expand_sweep(raw); });
+  EXPECT_NE(e.find("is more than 1000000"), std::string::npos) << e;
+  // At the limit it expands.
+  raw = load_experiment(write_file("ok.yaml", "name: x\ntask: selftest\nsweep:\n  grid:\n    selftest.dim: " + fifty +
+                                                  "\n  seeds: " + fifty + "\n"));
+  EXPECT_EQ(expand_sweep(raw).size(), 2500u);
+}
+
 TEST(Resolve, FillsDefaultsInCanonicalForm) {
   Resolved r = resolve_text("name: x\ntask: selftest\nselftest:\n  optimizer: {name: powell, xtol: 1e-3}\n");
   ASSERT_TRUE(r.errors.empty()) << all_errors(r);

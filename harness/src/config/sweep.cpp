@@ -95,8 +95,21 @@ std::vector<TrialPoint> expand_sweep(const RawConfig& cfg) {
     }
   }
 
+  // The product of the axes' lengths, refused above the limit before anything is allocated
+  // (and before it could overflow).
   std::size_t total = 1;
-  for (const auto& a : axes) total *= a.size();
+  std::string factors;
+  bool too_many = false;
+  for (const auto& a : axes) {
+    factors += (factors.empty() ? "" : " x ") + std::to_string(a.size());
+    if (a.size() > kMaxSweepTrials / total) too_many = true;
+    else total *= a.size();
+  }
+  if (too_many)
+    throw ConfigError(cfg.origin_of("sweep"), "sweep: " + factors + " trials is more than " +
+                                                  std::to_string(kMaxSweepTrials) +
+                                                  ", the most one experiment expands to; split it into "
+                                                  "several experiments (a suite: runs them in turn)");
   std::vector<TrialPoint> points;
   points.reserve(total);
   std::vector<std::size_t> pos(axes.size(), 0);
