@@ -3,7 +3,7 @@
 // environment before main(), leave the user's own settings alone and the rest of the
 // environment as it was.
 #include <ATen/Parallel.h>
-#include <omp.h>
+#include <dlfcn.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -13,7 +13,15 @@
 int main(int, char** argv) {
   qharness::choose_omp_wait(argv);
   at::set_num_threads(2);   // LibTorch in the process, as in the driver
-  omp_display_env(1);   // libgomp's settings, GOMP_SPINCOUNT included, on stderr
+  // libgomp's settings, GOMP_SPINCOUNT included, on stderr: libgomp's own omp_display_env, as
+  // LibTorch runs on libgomp (a clang build links LLVM's libomp for our code besides it).
+  void* libgomp = dlopen("libgomp.so.1", RTLD_LAZY | RTLD_NOLOAD);
+  auto display = libgomp ? reinterpret_cast<void (*)(int)>(dlsym(libgomp, "omp_display_env")) : nullptr;
+  if (!display) {
+    std::printf("libgomp is not loaded in this process\n");
+    return 1;
+  }
+  display(1);
   const char* policy = std::getenv("OMP_WAIT_POLICY");
   const char* spin = std::getenv("GOMP_SPINCOUNT");
   const char* probe = std::getenv("QHARNESS_PROBE");
