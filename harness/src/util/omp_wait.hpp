@@ -40,7 +40,7 @@ struct OmpWaitInputs {
   const char* omp_wait_policy = nullptr;     // $OMP_WAIT_POLICY
   const char* gomp_spincount = nullptr;      // $GOMP_SPINCOUNT
   const char* qharness_omp_wait = nullptr;   // $QHARNESS_OMP_WAIT
-  int other_running = 0;                     // other running tasks at start (procs_running - 1)
+  int other_running = 0;                     // other runnable tasks at start (nr_running - 1)
   int usable_cpus = 1;                       // util/usable_cpus.hpp
   int online_cpus = 1;                       // sysconf(_SC_NPROCESSORS_ONLN)
 };
@@ -60,8 +60,8 @@ struct OmpWaitSetting {
 };
 OmpWaitSetting setting_of(OmpWaitRule rule);
 
-// Other running tasks now: the median of a few samples of /proc/stat's procs_running, minus
-// this one; 0 when unreadable.
+// Other running tasks now: the median of a few samples of the kernel's count of runnable tasks
+// (/proc/loadavg), minus this one; 0 when unreadable.
 int other_running_tasks();
 
 // Chooses the rule for this process and, where it needs a variable that libgomp has not read,
