@@ -11,6 +11,7 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include "models/memory_format.hpp"
 #include "models/zoo.hpp"
 #include "util/allocator.hpp"
 #include "plugins/quantizers/uniform/uniform_quantizer.hpp"
@@ -49,7 +50,7 @@ std::shared_ptr<Quantizer> w4_quantizer(Quant kind) {
   return std::make_shared<plugins::uniform::UniformQuantizer>(o);
 }
 
-Setup make_setup(const char* arch, Quant quant) {
+Setup make_setup(const char* arch, Quant quant, bool cl = false) {
   at::set_num_threads(2);
   at::manual_seed(0);
   const bool cifar = std::string(arch) == "resnet20";
@@ -59,6 +60,10 @@ Setup make_setup(const char* arch, Quant quant) {
   for (auto& p : s.model->parameters()) p.requires_grad_(false);
   s.x = cifar ? at::randn({512, 3, 32, 32}) : at::randn({512, 1, 28, 28});
   s.y = at::randint(0, 10, {512}, at::kLong);
+  if (cl) {   // convolution weights and the batch in channels-last memory (models/memory_format.hpp)
+    use_channels_last(*s.model);
+    s.x = channels_last(s.x);
+  }
   if (quant == Quant::None) return s;
   auto layers = s.model->quant_layers();
   for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -79,8 +84,8 @@ Setup make_setup(const char* arch, Quant quant) {
   return s;
 }
 
-void calib_loss(benchmark::State& state, const char* arch, Quant quant) {
-  Setup s = make_setup(arch, quant);
+void calib_loss(benchmark::State& state, const char* arch, Quant quant, bool cl = false) {
+  Setup s = make_setup(arch, quant, cl);
   double loss = 0;
   for (auto _ : state) {
     at::NoGradGuard no_grad;
@@ -95,6 +100,10 @@ BENCHMARK_CAPTURE(calib_loss, lenet5_fp32, "lenet5", Quant::None)->Unit(benchmar
 BENCHMARK_CAPTURE(calib_loss, lenet5_w4a4, "lenet5", Quant::Builtin)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(calib_loss, resnet20_fp32, "resnet20", Quant::None)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(calib_loss, resnet20_w4a4, "resnet20", Quant::Builtin)->Unit(benchmark::kMillisecond)->UseRealTime();
+// The same in channels-last memory: faster in FP32, not W4A4 (docs/performance.md, "Channels-last").
+BENCHMARK_CAPTURE(calib_loss, resnet20_fp32_cl, "resnet20", Quant::None, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(calib_loss, resnet20_w4a4_cl, "resnet20", Quant::Builtin, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(calib_loss, lenet5_fp32_cl, "lenet5", Quant::None, true)->Unit(benchmark::kMillisecond)->UseRealTime();
 #ifdef QHARNESS_BENCH_UNIFORM_PT
 BENCHMARK_CAPTURE(calib_loss, lenet5_w4a4_scripted, "lenet5", Quant::Scripted)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(calib_loss, resnet20_w4a4_scripted, "resnet20", Quant::Scripted)->Unit(benchmark::kMillisecond)->UseRealTime();
