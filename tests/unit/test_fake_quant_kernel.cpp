@@ -112,6 +112,29 @@ TEST(FakeQuantKernel, NonContiguousInputAndDoubleClip) {
   check_agreement(x, at::scalar_tensor(1.7, at::kDouble), 0, {Grid::Reference, 4, true}, false);
 }
 
+// Channels-last tensors (models/memory_format.hpp): the same bits as the composed path, and
+// the output keeps the input's memory order where the scales allow it (per tensor; per output
+// channel of a weight), so an NHWC network is not copied back to NCHW at every quantizer.
+TEST(FakeQuantKernel, ChannelsLastKeepsItsLayoutAndItsBits) {
+  const Case c{Grid::Integer, 4, true};
+  const at::Tensor act = test_data({8, 16, 7, 7}, 13, 0.2).contiguous(at::MemoryFormat::ChannelsLast);
+  const at::Tensor weight = test_data({32, 16, 3, 3}, 17, 0.1).contiguous(at::MemoryFormat::ChannelsLast);
+  for (bool stochastic : {false, true}) {
+    check_agreement(act, at::scalar_tensor(2.0, at::kFloat), 0, c, stochastic);
+    check_agreement(weight, at::linspace(0.5, 3.0, 32, at::kFloat), 0, c, stochastic);
+    check_agreement(act, at::linspace(0.5, 3.0, 16, at::kFloat), 1, c, stochastic);   // per channel: NCHW copy
+  }
+  const GridParameters per_tensor = grid_parameters(Grid::Integer, 4, true, at::scalar_tensor(2.0), 0);
+  EXPECT_TRUE(fake_quant_kernel(act, per_tensor.scale, per_tensor.offset, per_tensor.spec, at::Tensor())
+                  .is_contiguous(at::MemoryFormat::ChannelsLast));
+  const GridParameters per_out = grid_parameters(Grid::Integer, 4, true, at::linspace(0.5, 3.0, 32, at::kFloat), 0);
+  EXPECT_TRUE(fake_quant_kernel(weight, per_out.scale, per_out.offset, per_out.spec, at::Tensor())
+                  .is_contiguous(at::MemoryFormat::ChannelsLast));
+  const GridParameters per_channel = grid_parameters(Grid::Integer, 4, true, at::linspace(0.5, 3.0, 16, at::kFloat), 1);
+  EXPECT_TRUE(fake_quant_kernel(act, per_channel.scale, per_channel.offset, per_channel.spec, at::Tensor())
+                  .is_contiguous());
+}
+
 TEST(FakeQuantKernel, ValuesAreOnTheGrid) {
   // 3-bit signed integer grid with clip 3: levels k * 3/3 = k for k in [-3, 3].
   const at::Tensor x = at::tensor({-7.0f, -2.6f, -0.5f, 0.49f, 0.5f, 1.5f, 2.5f, 9.0f});

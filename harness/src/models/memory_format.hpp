@@ -4,10 +4,10 @@
 // tensor stays NCHW; only the strides change, so every number is the same up to the order of
 // float summation inside a convolution.
 //
-// Not used by the tasks yet: the FP32 paths win (1.14-1.19x), but the quantized paths do not
-// (the fake-quant kernel returns NCHW tensors, so quantized convolutions still see NCHW), and a
-// format that differs between two code paths would break the bit-for-bit comparisons between
-// them (scripted vs built-in quantizers, incremental vs full evaluation). The benchmarks
+// Not used by the tasks yet: FP32 training and evaluation win (1.14-1.19x) and W4A4 evaluation
+// too (1.13x), but the 4-bit training step loses (0.88x: its quantizers still copy to NCHW),
+// and a format that differs between two code paths would break the bit-for-bit comparisons
+// between them (scripted vs built-in quantizers, incremental vs full evaluation). The benchmarks
 // measure it side by side (the *_cl cases of qharness_bench_quant_train and bench_ptq_eval).
 #include <ATen/core/Tensor.h>
 

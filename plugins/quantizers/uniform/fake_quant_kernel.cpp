@@ -203,13 +203,23 @@ at::Tensor fake_quant_kernel(const at::Tensor& x_in, const at::Tensor& scale_in,
                                               std::string(c10::toString(x_in.scalar_type())));
   check_shapes(x_in, scale_in, offset_in, spec, noise_in);
   check(x_in.device().is_cpu(), "the fast kernel runs on the CPU");
-  const at::Tensor x = x_in.detach().contiguous();
+  // A dense tensor in another memory order (channels-last activations and weights,
+  // models/memory_format.hpp) keeps that order where it does not matter to the scales: one
+  // scale for the whole tensor, or one per slice of axis 0 when axis 0 is outermost in memory
+  // (weights [out, ...] per output channel). The loops below then run in memory order and the
+  // output gets the input's strides, instead of a copy to NCHW and back.
+  const bool keep_layout =
+      !x_in.is_contiguous() && x_in.is_non_overlapping_and_dense() &&
+      (scale_in.numel() == 1 || (spec.channel_axis == 0 && x_in.stride(0) * x_in.size(0) == x_in.numel())) &&
+      (!noise_in.defined() || noise_in.strides() == x_in.strides());
+  const at::Tensor x = keep_layout ? x_in.detach() : x_in.detach().contiguous();
   const at::Tensor scale = scale_in.detach().to(at::kFloat).contiguous();
   const at::Tensor offset =
       offset_in.defined() ? offset_in.detach().to(at::kFloat).contiguous() : at::Tensor();
-  const at::Tensor noise =
-      noise_in.defined() ? noise_in.detach().to(at::kFloat).contiguous() : at::Tensor();
-  at::Tensor out = at::empty_like(x, at::MemoryFormat::Contiguous);
+  const at::Tensor noise = !noise_in.defined() ? at::Tensor()
+                           : keep_layout       ? noise_in.detach().to(at::kFloat)
+                                               : noise_in.detach().to(at::kFloat).contiguous();
+  at::Tensor out = keep_layout ? at::empty_like(x) : at::empty_like(x, at::MemoryFormat::Contiguous);
   const std::int64_t numel = x.numel();
   if (numel == 0) return out;
 
