@@ -3,6 +3,7 @@
 // (tests/startup/omp_wait_probe.cpp); the speed it buys is tests/bench/bench_threads.py's.
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <string>
 
@@ -46,7 +47,26 @@ TEST(UsableCpus, ACgroupQuotaRoundedUp) {
   EXPECT_EQ(usable_cpus_from(16, nullptr, "garbage").cpus, 16);
 }
 
-TEST(UsableCpus, ThisProcessHasAtLeastOne) { EXPECT_GE(usable_cpus().cpus, 1); }
+// The live reading follows this thread's affinity mask: never more CPUs than the mask, and one
+// when the mask is one CPU (as under `taskset -c 0`), back to the old count once restored.
+TEST(UsableCpus, FollowsTheAffinityMask) {
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  ASSERT_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
+  const int before = usable_cpus().cpus;
+  EXPECT_GE(before, 1);
+  EXPECT_LE(before, CPU_COUNT(&all));
+  int first = 0;
+  while (!CPU_ISSET(first, &all)) ++first;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(first, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  const UsableCpus pinned = usable_cpus();
+  ASSERT_EQ(sched_setaffinity(0, sizeof(all), &all), 0);
+  EXPECT_EQ(pinned.cpus, 1);
+  EXPECT_EQ(usable_cpus().cpus, before);
+}
 
 OmpWaitInputs machine(int other_running, int usable, int online) {
   OmpWaitInputs in;

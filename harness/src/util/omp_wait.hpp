@@ -47,7 +47,7 @@ struct OmpWaitInputs {
 
 struct OmpWaitChoice {
   OmpWaitRule rule = OmpWaitRule::kNotChosen;
-  char reason[160] = "";   // why, for the log ("1 other running task shares the 2 usable CPUs")
+  std::string reason;   // why, for the log ("1 other running task(s) at start share the 2 usable CPU(s)")
 };
 
 // The rule above (pure: tests call it).

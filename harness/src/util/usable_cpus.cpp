@@ -1,50 +1,40 @@
 #include "util/usable_cpus.hpp"
 
-#include <fcntl.h>
 #include <sched.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include "util/text.hpp"
 
 namespace qharness {
 namespace {
 
-// A whole number >= 1 that is all of `text` (surrounding blanks allowed), else 0.
-long whole_number(const char* text) {
-  if (!text) return 0;
-  while (*text == ' ' || *text == '\t') ++text;
-  if (*text < '0' || *text > '9') return 0;
-  char* end = nullptr;
-  errno = 0;
-  const long v = std::strtol(text, &end, 10);
-  while (*end == ' ' || *end == '\t' || *end == '\n') ++end;
-  return (errno == 0 && *end == '\0' && v >= 1) ? v : 0;
+// A whole number >= 1 that is all of `text` but surrounding blanks, else nullopt.
+std::optional<std::int64_t> positive_number(const char* text) {
+  if (!text) return std::nullopt;
+  const auto v = parse_whole_number(trim(text));
+  return v && *v >= 1 ? v : std::nullopt;
 }
 
-// ceil(quota / period) from "quota period" ("max ..." = no limit), else 0.
-long cpus_of_cpu_max(const char* text) {
-  if (!text) return 0;
-  char* end = nullptr;
-  errno = 0;
-  const long quota = std::strtol(text, &end, 10);
-  if (errno != 0 || end == text || quota <= 0) return 0;   // "max" or malformed
-  const char* rest = end;
-  const long period = std::strtol(rest, &end, 10);
-  if (errno != 0 || end == rest || period <= 0) return 0;
-  return (quota + period - 1) / period;
+// ceil(quota / period) from "quota period" ("max ..." = no limit), else nullopt.
+std::optional<std::int64_t> cpus_of_cpu_max(const char* text) {
+  if (!text) return std::nullopt;
+  const std::vector<std::string> parts = split(trim(text), ' ');
+  if (parts.size() != 2) return std::nullopt;
+  const auto quota = positive_number(parts[0].c_str()), period = positive_number(parts[1].c_str());
+  if (!quota || !period) return std::nullopt;
+  return (*quota + *period - 1) / *period;
 }
 
-// A small text file's contents into buf (NUL-terminated); false when unreadable.
-bool read_small_file(const char* path, char* buf, std::size_t size) {
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const ssize_t n = ::read(fd, buf, size - 1);
-  ::close(fd);
-  if (n <= 0) return false;
-  buf[n] = '\0';
-  return true;
+// The first line of a small file (/sys, /proc), "" when unreadable.
+std::string first_line(const char* path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
 }
 
 }  // namespace
@@ -53,12 +43,12 @@ UsableCpus usable_cpus_from(int affinity_cpus, const char* slurm_cpus_per_task, 
   UsableCpus u;
   u.cpus = affinity_cpus > 0 ? affinity_cpus : 1;
   u.source = affinity_cpus > 0 ? "affinity mask" : "affinity mask unreadable";
-  if (const long slurm = whole_number(slurm_cpus_per_task); slurm > 0 && slurm < u.cpus) {
-    u.cpus = static_cast<int>(slurm);
+  if (const auto slurm = positive_number(slurm_cpus_per_task); slurm && *slurm < u.cpus) {
+    u.cpus = static_cast<int>(*slurm);
     u.source = "SLURM_CPUS_PER_TASK";
   }
-  if (const long quota = cpus_of_cpu_max(cgroup_cpu_max); quota > 0 && quota < u.cpus) {
-    u.cpus = static_cast<int>(quota);
+  if (const auto quota = cpus_of_cpu_max(cgroup_cpu_max); quota && *quota < u.cpus) {
+    u.cpus = static_cast<int>(*quota);
     u.source = "cgroup CPU quota";
   }
   return u;
@@ -69,19 +59,13 @@ UsableCpus usable_cpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof(set), &set) == 0) affinity = CPU_COUNT(&set);
-  char cpu_max[64] = "";
-  if (!read_small_file("/sys/fs/cgroup/cpu.max", cpu_max, sizeof(cpu_max))) {
-    // cgroup v1: the same two numbers in two files.
-    char quota[32] = "", period[32] = "";
-    if (read_small_file("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", quota, sizeof(quota)) &&
-        read_small_file("/sys/fs/cgroup/cpu/cpu.cfs_period_us", period, sizeof(period))) {
-      quota[std::strcspn(quota, "\n")] = '\0';
-      std::strncat(cpu_max, quota, sizeof(cpu_max) - 1);
-      std::strncat(cpu_max, " ", sizeof(cpu_max) - std::strlen(cpu_max) - 1);
-      std::strncat(cpu_max, period, sizeof(cpu_max) - std::strlen(cpu_max) - 1);
-    }
+  std::string cpu_max = first_line("/sys/fs/cgroup/cpu.max");
+  if (cpu_max.empty()) {   // cgroup v1: the same two numbers in two files
+    const std::string quota = first_line("/sys/fs/cgroup/cpu/cpu.cfs_quota_us");
+    const std::string period = first_line("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+    if (!quota.empty() && !period.empty()) cpu_max = quota + " " + period;
   }
-  return usable_cpus_from(affinity, std::getenv("SLURM_CPUS_PER_TASK"), cpu_max[0] ? cpu_max : nullptr);
+  return usable_cpus_from(affinity, std::getenv("SLURM_CPUS_PER_TASK"), cpu_max.empty() ? nullptr : cpu_max.c_str());
 }
 
 }  // namespace qharness

@@ -8,8 +8,6 @@
 //   - SLURM_CPUS_PER_TASK when set to a whole number >= 1 (Slurm without task affinity),
 //   - the cgroup's CPU quota, rounded up (cgroup v2 cpu.max "quota period"; v1 cfs_quota_us and
 //     cfs_period_us: docker --cpus, Kubernetes limits).
-// Written without C++ streams: libqharness_startup.so's constructor calls it before most of the
-// process is initialized (startup/omp_wait_startup.cpp).
 namespace qharness {
 
 struct UsableCpus {
