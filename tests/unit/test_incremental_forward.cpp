@@ -2,13 +2,15 @@
 // the first stage whose quantization changed gives the full forward's output bit for bit, on
 // lenet5 and resnet20, over a sequence of clip changes like the searches make (one clip, two,
 // all, back again, nothing), weight changes in place, a stochastic quantizer, a memory budget
-// too small for some stages, and a new input; and it does restart late (fewer stages run).
+// too small for some stages, and a new input, in NCHW and in channels-last memory (which the
+// evaluation tasks use by default); and it does restart late (fewer stages run).
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "models/incremental_forward.hpp"
+#include "models/memory_format.hpp"
 #include "models/zoo.hpp"
 #include "plugins/quantizers/uniform/uniform_quantizer.hpp"
 
@@ -23,13 +25,14 @@ struct Quantized {
   std::vector<QuantSlot*> slots;   // in layer order, weight before input
 };
 
-Quantized quantized(const char* arch, bool stochastic = false) {
+Quantized quantized(const char* arch, bool stochastic = false, bool nhwc = false) {
   at::manual_seed(3);
   Quantized q;
   const bool cifar = std::string(arch) == "resnet20";
   q.model = make_model(ModelSpec{arch, cifar ? ImageShape{3, 16, 16} : ImageShape{1, 28, 28}, 10});
   q.model->eval();
   for (auto& p : q.model->parameters()) p.requires_grad_(false);
+  if (nhwc) use_channels_last(*q.model);
   q.x = cifar ? at::randn({6, 3, 16, 16}) : at::randn({6, 1, 28, 28});
   UniformQuantizer::Options o;
   o.bits = 3;
@@ -58,8 +61,8 @@ void expect_same_bits(const at::Tensor& a, const at::Tensor& b, const std::strin
   EXPECT_TRUE(at::equal(a, b)) << what << ": max |diff| " << (a - b).abs().max().item<double>();
 }
 
-void check_a_search_sequence(const char* arch) {
-  Quantized q = quantized(arch);
+void check_a_search_sequence(const char* arch, bool nhwc = false) {
+  Quantized q = quantized(arch, false, nhwc);
   IncrementalForward inc(*q.model, {});
   const std::size_t n = q.slots.size();
   std::mt19937 rng(7);
@@ -91,6 +94,14 @@ void check_a_search_sequence(const char* arch) {
 
 TEST(IncrementalForward, SameBitsAsTheFullForwardOverASearchOnLenet5) { check_a_search_sequence("lenet5"); }
 TEST(IncrementalForward, SameBitsAsTheFullForwardOverASearchOnResnet20) { check_a_search_sequence("resnet20"); }
+TEST(IncrementalForward, SameBitsInChannelsLastOnResnet20) {
+  check_a_search_sequence("resnet20", /*nhwc=*/true);
+  // ...and the activations it caches were channels-last indeed (the format was not lost on the way).
+  Quantized q = quantized("resnet20", false, true);
+  at::NoGradGuard no_grad;
+  const at::Tensor y = q.model->stages().front().run(q.x);
+  EXPECT_TRUE(y.dim() != 4 || y.is_contiguous(at::MemoryFormat::ChannelsLast));
+}
 
 TEST(IncrementalForward, ChangingTheLastClipRunsOnlyTheLastStage) {
   Quantized q = quantized("resnet20");

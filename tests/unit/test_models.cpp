@@ -106,6 +106,23 @@ TEST(MemoryFormat, ChannelsLastGivesTheSameNumbersUpToSummationOrder) {
   }
 }
 
+// `memory_format: auto` is channels-last for a model that is only evaluated, NCHW where it is
+// trained; the other two settings force one; anything else is an error that lists them.
+TEST(MemoryFormat, AutoIsChannelsLastForEvaluationOnly) {
+  EXPECT_TRUE(wants_channels_last("auto", ModelUse::Evaluation));
+  EXPECT_FALSE(wants_channels_last("auto", ModelUse::Training));
+  for (ModelUse use : {ModelUse::Evaluation, ModelUse::Training}) {
+    EXPECT_TRUE(wants_channels_last("channels-last", use));
+    EXPECT_FALSE(wants_channels_last("contiguous", use));
+  }
+  try {
+    wants_channels_last("nhwc", ModelUse::Evaluation);
+    FAIL() << "no error for an unknown memory format";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("auto, contiguous or channels-last"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Zoo, LayerNamesFirstAndLast) {
   auto lenet = make_model({"lenet5", {1, 28, 28}, 10});
   EXPECT_EQ(layer_names(*lenet), (std::vector<std::string>{"conv1", "conv2", "fc1", "fc2", "fc3"}));

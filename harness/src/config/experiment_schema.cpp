@@ -90,6 +90,12 @@ SchemaNode experiment_schema(const std::vector<TaskInfo>& tasks) {
                             "evaluation at the first layer whose clip changed; 0 = every evaluation runs the whole "
                             "network. Changes no number, so not part of the trial id")
                .range(0, 1 << 20));
+  root.add("memory_format",
+           SchemaNode::one_of({"auto", "contiguous", "channels-last"}, "auto",
+                              "memory order of the convolution weights (and so of the activations): auto = "
+                              "channels-last in the tasks that only evaluate a model (evaluate, ptq, hessian, "
+                              "landscape), where it is faster, NCHW where training runs. Changes numbers only by "
+                              "float summation order, so not part of the trial id"));
   root.add("device", SchemaNode::one_of({"cpu", "cuda"}, "cpu", "where tensors live"));
   root.add("plugins", SchemaNode::leaf(ParamType::StringList, YAML::Node(YAML::NodeType::Sequence),
                                        "extra plugin libraries or folders, searched after the build's and $QHARNESS_PLUGIN_PATH"));

@@ -492,7 +492,7 @@ std::string ResolvedConfig::yaml() const {
 
 std::string ResolvedConfig::canonical() const {
   YAML::Node copy = YAML::Clone(tree);
-  for (const char* k : {"name", "threads", "eval_cache_mb", "plugins", "sweep", "report"}) copy.remove(k);
+  for (const char* k : {"name", "threads", "eval_cache_mb", "memory_format", "plugins", "sweep", "report"}) copy.remove(k);
   for (const auto& [path, hash] : file_hashes) {
     YAML::Node n = find_path(copy, path);
     if (n.IsDefined()) n = "content " + hash;  // assigning rewrites the node inside `copy`

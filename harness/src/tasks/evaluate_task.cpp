@@ -9,7 +9,7 @@ namespace {
 void run_evaluate(TrialContext& ctx) {
   const ResolvedConfig& cfg = ctx.config();
   const DataSplits data = load_data(cfg);
-  auto model = prepare_model(ctx, data);
+  auto model = prepare_model(ctx, data, ModelUse::Evaluation);
   const Evaluation e = evaluate_model(*model, *data.test, cfg.get_int("data.batch_size"), trial_device(cfg));
   ctx.metric("top1", e.top1);
   ctx.metric("top5", e.top5);

@@ -110,7 +110,7 @@ void run_masks(TrialContext& ctx) {
   const MaskMethod method(cfg, "masks", ctx.plugins());
   const bool global = method.scope() == MaskScope::Global;
   const DataSplits data = load_data(cfg);
-  auto model = prepare_model(ctx, data);
+  auto model = prepare_model(ctx, data, ModelUse::Training);
   const c10::Device device = trial_device(cfg);
   const std::int64_t batch_size = cfg.get_int("data.batch_size");
   std::vector<NamedQuantLayer> layers = masked_layers(*model, cfg.at("masks.skip").as<std::vector<std::string>>());

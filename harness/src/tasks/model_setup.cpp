@@ -104,7 +104,7 @@ std::string checkpoint_cache_path(const std::string& results_root, const std::st
   return (fs::path(results_root) / "checkpoints" / (trial_id + ".pt")).string();
 }
 
-std::shared_ptr<QModel> prepare_model(const TrialContext& ctx, const DataSplits& data) {
+std::shared_ptr<QModel> prepare_model(const TrialContext& ctx, const DataSplits& data, ModelUse use) {
   const ResolvedConfig& cfg = ctx.config();
   const c10::Device device = trial_device(cfg);
   const std::string arch = cfg.get_string("model.arch");
@@ -117,6 +117,11 @@ std::shared_ptr<QModel> prepare_model(const TrialContext& ctx, const DataSplits&
   auto model = build_model(arch, data);
   if (!path.empty()) load_checkpoint(*model, path);
   model->to(device);
+  const std::string format = cfg.get_string("memory_format");
+  const bool nhwc = wants_channels_last(format, use);
+  if (nhwc) use_channels_last(*model);
+  std::cerr << "  memory format: " << (nhwc ? "channels-last" : "contiguous (NCHW)")
+            << (format == "auto" ? " (memory_format: auto)" : "") << "\n";
   at::manual_seed(static_cast<std::uint64_t>(ctx.seed()));
   return model;
 }

@@ -17,6 +17,7 @@
 
 #include "config/schema.hpp"
 #include "data/data_source.hpp"
+#include "models/memory_format.hpp"
 #include "models/model.hpp"
 #include "tasks/task.hpp"
 
@@ -29,7 +30,9 @@ std::string checkpoint_cache_path(const std::string& results_root, const std::st
 
 // The trial's model (model.arch, shaped for `data`), with the weights model.checkpoint names,
 // on the trial's device. Trains and caches the checkpoint when model.checkpoint.train is not
-// cached yet. Leaves the global torch seed at the trial's seed, cache hit or miss alike.
-std::shared_ptr<QModel> prepare_model(const TrialContext& ctx, const DataSplits& data);
+// cached yet. Leaves the global torch seed at the trial's seed, cache hit or miss alike. Its
+// convolution weights are in the memory order that `memory_format` chooses for `use`
+// (models/memory_format.hpp); the trial's log says which.
+std::shared_ptr<QModel> prepare_model(const TrialContext& ctx, const DataSplits& data, ModelUse use);
 
 }  // namespace qharness

@@ -16,7 +16,7 @@ namespace qharness {
 
 PtqModel::PtqModel(const TrialContext& ctx)
     : data(load_data(ctx.config())),
-      model(prepare_model(ctx, data)),
+      model(prepare_model(ctx, data, ModelUse::Evaluation)),
       device(trial_device(ctx.config())),
       plan(attach_quantizers(*model, ctx, {true, true, false})) {
   const ResolvedConfig& cfg = ctx.config();

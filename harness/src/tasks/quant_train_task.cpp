@@ -42,7 +42,7 @@ std::vector<std::int64_t> statistics_epochs(std::int64_t epochs, std::int64_t po
 void run_quant_train(TrialContext& ctx) {
   const ResolvedConfig& cfg = ctx.config();
   const DataSplits data = load_data(cfg);
-  auto model = prepare_model(ctx, data);
+  auto model = prepare_model(ctx, data, ModelUse::Training);
   const c10::Device device = trial_device(cfg);
   const QuantPlan plan = attach_quantizers(*model, ctx, {true, true, true});
   std::vector<NamedQuantLayer> grad_layers;

@@ -39,7 +39,7 @@ void run_sparse_train(TrialContext& ctx) {
   const MaskMethod method(cfg, "sparse-train.mask", ctx.plugins());
   const std::int64_t every = cfg.get_int("sparse-train.mask.every");
   const DataSplits data = load_data(cfg);
-  auto model = prepare_model(ctx, data);
+  auto model = prepare_model(ctx, data, ModelUse::Training);
   const c10::Device device = trial_device(cfg);
   const auto layers = masked_layers(*model, cfg.at("sparse-train.skip").as<std::vector<std::string>>());
   if (layers.empty()) throw std::invalid_argument("sparse-train.skip: every layer is skipped, nothing to mask");

@@ -12,7 +12,7 @@ namespace {
 void run_train(TrialContext& ctx) {
   const ResolvedConfig& cfg = ctx.config();
   const DataSplits data = load_data(cfg);
-  auto model = prepare_model(ctx, data);
+  auto model = prepare_model(ctx, data, ModelUse::Training);
   const TrainResult r = train_model(*model, data, train_options(cfg), trial_device(cfg),
                                     [](const std::string& line) { std::cerr << "  " << line << "\n"; });
   save_checkpoint(*model, checkpoint_cache_path(ctx.results_root(), cfg.trial_id()));
