@@ -57,22 +57,29 @@ train: {{epochs: {epochs}, lr: 0.05}}
 """
 
 
-def quant_experiment(name, task, data, weights, activations, block):
-    """An experiment quantizing the tiny lenet5 checkpoint of train.yaml (every layer: skip []):
-    `weights` and `activations` are the quant: slots' flow maps, `block` the rest (task blocks,
-    sweep)."""
+def lenet5_experiment(name, task, data, block):
+    """An experiment on the tiny lenet5 checkpoint of train.yaml (1 thread): `data` is the
+    test's `data: {...}` line, `block` the rest (quant:, task blocks, sweep)."""
     return f"""\
 name: {name}
 task: {task}
 threads: 1
 {data}
 model: {{arch: lenet5, checkpoint: {{train: train.yaml}}}}
+{block}"""
+
+
+def quant_experiment(name, task, data, weights, activations, block):
+    """An experiment quantizing the tiny lenet5 checkpoint of train.yaml (every layer: skip []):
+    `weights` and `activations` are the quant: slots' flow maps, `block` the rest (task blocks,
+    sweep)."""
+    return lenet5_experiment(name, task, data, f"""\
 quant:
   weights: {weights}
   activations: {activations}
   skip: []
 {block}
-"""
+""")
 
 
 def write(path, text):

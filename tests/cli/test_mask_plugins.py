@@ -8,7 +8,7 @@ version 1 is refused naming both versions."""
 import os
 import unittest
 
-from common import CliTestCase, base_env, qharness, tiny_lenet5_train, trials_of, write
+from common import CliTestCase, base_env, lenet5_experiment, qharness, tiny_lenet5_train, trials_of, write
 
 DATA = "data: {dataset: synthetic, batch_size: 64, synthetic: {train_size: 256, test_size: 128}, calibration: {size: 64}}"
 CONTRACT = os.environ.get("QHARNESS_CONTRACT_MASK_PLUGINS", "")
@@ -16,15 +16,7 @@ V1 = os.environ.get("QHARNESS_V1_MASK_PLUGIN", "")
 
 
 def masks_yaml(masks_line, sweep=""):
-    return f"""\
-name: m
-task: masks
-threads: 1
-{DATA}
-model: {{arch: lenet5, checkpoint: {{train: train.yaml}}}}
-train: {{lr: 0.01}}
-masks: {masks_line}
-{sweep}"""
+    return lenet5_experiment("m", "masks", DATA, f"train: {{lr: 0.01}}\nmasks: {masks_line}\n{sweep}")
 
 
 class MaskPluginContract(CliTestCase):

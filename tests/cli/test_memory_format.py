@@ -6,7 +6,7 @@ numbers agree across settings to that order."""
 import os
 import unittest
 
-from common import CliTestCase, qharness, quant_experiment, tiny_lenet5_train, trials_of, write
+from common import CliTestCase, lenet5_experiment, qharness, quant_experiment, tiny_lenet5_train, trials_of, write
 
 DATA = "data: {dataset: synthetic, batch_size: 32, synthetic: {train_size: 128, test_size: 64}, calibration: {size: 64}}"
 NCHW = "memory format: contiguous (NCHW)"
@@ -14,13 +14,7 @@ NHWC = "memory format: channels-last"
 
 
 def evaluate_experiment():
-    return f"""\
-name: ev
-task: evaluate
-threads: 1
-{DATA}
-model: {{arch: lenet5, checkpoint: {{train: train.yaml}}}}
-"""
+    return lenet5_experiment("ev", "evaluate", DATA, "")
 
 
 class MemoryFormat(CliTestCase):
