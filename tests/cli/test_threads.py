@@ -43,8 +43,11 @@ class Threads(CliTestCase):
             self.assertIn("threads: auto = 1 (SLURM_CPUS_PER_TASK)", log)
 
     def test_a_number_is_kept_and_recorded(self):
-        threads, _ = self.run_selftest(text=SELFTEST + "threads: 3\n")
+        threads, log = self.run_selftest(text=SELFTEST + "threads: 3\n")
         self.assertEqual(threads, 3)
+        # The start-up line says the experiment's number, not what auto would have been.
+        self.assertIn("threads: 3 (set by the experiment); OpenMP waiting:", log)
+        self.assertNotIn("threads: auto", log)
 
     def test_run_reports_its_waiting_rule(self):
         cases = [({"QHARNESS_OMP_WAIT": "default"}, "OpenMP waiting: libgomp's default (QHARNESS_OMP_WAIT=default)"),

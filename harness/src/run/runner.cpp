@@ -89,6 +89,24 @@ int set_threads(const ResolvedConfig& cfg) {
   return n;
 }
 
+// The start-up line's thread part: what `auto` comes to where a trial uses it, else the
+// experiment's own number(s), so that a run with threads=1 does not claim two.
+std::string threads_description(const std::vector<const Trial*>& trials) {
+  std::set<std::string> settings;
+  for (const Trial* t : trials) settings.insert(t->config.get_string("threads"));
+  std::string text = "threads: ";
+  if (settings.count("auto")) {
+    const UsableCpus cpus = usable_cpus();
+    text += "auto = " + std::to_string(cpus.cpus) + " (" + cpus.source + ")";
+    settings.erase("auto");
+    if (settings.empty()) return text;
+    text += ", and ";
+  }
+  std::string numbers;
+  for (const std::string& n : settings) numbers += (numbers.empty() ? "" : ", ") + n;
+  return text + numbers + " (set by the experiment)";
+}
+
 TrialRecord run_trial(const Trial& trial, const PluginRegistry& plugins, const std::string& results_root) {
   TrialRecord rec;
   rec.id = trial.id;
@@ -176,11 +194,7 @@ int run_experiment(const Experiment& exp, const PluginRegistry& plugins, const R
   std::cerr << "experiment '" << exp.name << "'" << shard_text(options) << ": " << mine.size() << " trial(s), "
             << mine.size() - to_run.size() << " already done, running " << to_run.size() << "; results in "
             << layout.dir.string() << "/\n";
-  if (!to_run.empty()) {
-    const UsableCpus cpus = usable_cpus();
-    std::cerr << "  threads: auto = " << cpus.cpus << " (" << cpus.source << "); OpenMP waiting: "
-              << omp_wait_description() << "\n";
-  }
+  if (!to_run.empty()) std::cerr << "  " << threads_description(to_run) << "; OpenMP waiting: " << omp_wait_description() << "\n";
 
   // The file this process owns: the experiment file, or its shard's file.
   const fs::path out_file = options.shard_count > 1 ? layout.shard_file(options.shard_index, options.shard_count)
