@@ -155,6 +155,20 @@ class ReportTables(CliTestCase):
         self.assert_exit(err, 2)
         self.assertIn("report.tables[0].rowz", err.stderr)
 
+    def test_a_table_whose_trials_have_not_run_yet_says_so(self):
+        # A sweep half done: the table's rows (selftest.dim=7 here, quadfit's in a Hessian sweep)
+        # have no trial yet, so neither has its metric; the other tables still print.
+        text = EXPERIMENT + """\
+    - title: not run yet
+      rows: [selftest.function]
+      metric: r2
+      where: [selftest.dim=7]
+"""
+        out = self.report(self.run_experiment(text))
+        self.assertIn("not run yet", out)
+        self.assertIn("no trial matches this table", out)
+        self.assertIn("either function", out)
+
     def test_report_block_does_not_change_trial_ids(self):
         with_report = write(os.path.join(self.tmp, "a.yaml"), EXPERIMENT)
         without = write(os.path.join(self.tmp, "b.yaml"), EXPERIMENT.split("report:")[0])

@@ -154,7 +154,22 @@ TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& sp
     if (numeric && !kFixedColumns.count(summary.columns[c]) && summary.columns[c].find('.') == std::string::npos)
       metrics.push_back(summary.columns[c]);
   }
-  if (!metric_col || kFixedColumns.count(spec.metric) || summary.columns[*metric_col].find('.') != std::string::npos)
+  // Whether summary row r passes the table's `where:` filters.
+  auto matches = [&](std::size_t r) {
+    for (const auto& [get, values] : where_get) {
+      bool any = false;  // "a|b": one of the alternatives
+      for (const auto& v : split(values, '|')) any = any || same_value(get(r), trim(v));
+      if (!any) return false;
+    }
+    return true;
+  };
+  bool any_match = false;
+  for (std::size_t r = 0; r < summary.rows.size() && !any_match; ++r) any_match = matches(r);
+  // A metric that no trial has is a typo, unless no trial matches the table yet (a sweep half
+  // done: a Hessian sweep whose quadfit trials, the only ones with r2, have not run): then the
+  // table says that no trial matches, as any table without trials does.
+  if (any_match &&
+      (!metric_col || kFixedColumns.count(spec.metric) || summary.columns[*metric_col].find('.') != std::string::npos))
     throw ConfigError("report: metric '" + spec.metric + "' is not a metric of /summary; metrics: " +
                       (metrics.empty() ? "none" : join(metrics, ", ")));
   const std::size_t status_col = column_of("status").value();
@@ -165,13 +180,7 @@ TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& sp
   std::map<std::pair<std::size_t, std::size_t>, Cell> cells;
   std::vector<std::pair<std::size_t, std::string>> failures;  // summary row, where it sits
   for (std::size_t r = 0; r < summary.rows.size(); ++r) {
-    bool keep = true;
-    for (const auto& [get, values] : where_get) {
-      bool any = false;  // "a|b": one of the alternatives
-      for (const auto& v : split(values, '|')) any = any || same_value(get(r), trim(v));
-      keep = keep && any;
-    }
-    if (!keep) continue;
+    if (!matches(r)) continue;
     std::vector<std::string> rt, ct;
     for (const auto& g : row_get) rt.push_back(g(r));
     for (const auto& g : col_get) ct.push_back(g(r));
