@@ -245,6 +245,33 @@ TEST(ResultsStore, SummaryTableHasAColumnPerSweptKeyAndMetric) {
   EXPECT_THROW(h5::read_summary(dir.file("aaa.h5")), std::runtime_error);   // a trial file has none
 }
 
+// Two runs into one folder: the first set hessian.method=quadfit as one value (not swept), the
+// second swept it. The consolidated /summary must say quadfit in the first trial's row (from its
+// resolved config), not leave it blank; a key its config lacks too stays blank.
+TEST(ResultsStore, SummaryTakesAKeyATrialDidNotSweepFromItsConfig) {
+  TempDir dir;
+  std::vector<TrialRecord> trials = {sample_trial("aaa", 0), sample_trial("bbb", 1), sample_trial("ccc", 2)};
+  trials[0].config_yaml = "name: x\ntask: hessian\nhessian: {method: quadfit, radius: 0.25}\nquant: {bits: 8}\n";
+  trials[0].swept_yaml = "{quant.bits: 8}";
+  trials[1].config_yaml = "name: x\ntask: hessian\nhessian: {method: exact}\nquant: {bits: 2}\n";
+  trials[1].swept_yaml = "{quant.bits: 2, hessian.method: exact, model: {arch: lenet5}}";
+  trials[2].config_yaml = "name: x\ntask: hessian\nhessian: {method: fd}\nmodel: {arch: resnet20, width: 1}\n";
+  trials[2].swept_yaml = "{}";
+  const h5::SummaryTable summary = h5::read_summary(consolidate(dir, trials));
+  EXPECT_EQ(summary.columns, (std::vector<std::string>{"trial_id", "index", "status", "seed", "quant.bits",
+                                                       "hessian.method", "model", "loss", "top1", "wall_s", "error"}));
+  ASSERT_EQ(summary.rows.size(), 3u);
+  EXPECT_EQ(summary.rows[0][5], "quadfit");
+  EXPECT_EQ(summary.rows[1][5], "exact");
+  EXPECT_EQ(summary.rows[2][5], "fd");
+  EXPECT_EQ(summary.rows[0][4], "8");
+  EXPECT_EQ(summary.rows[2][4], "nan");            // its config has no quant.bits
+  EXPECT_TRUE(std::isnan(summary.numbers[2][4]));  // and the column stays numeric
+  EXPECT_EQ(summary.numbers[0][4], 8.0);
+  EXPECT_EQ(summary.rows[0][6], "");               // no model in its config
+  EXPECT_EQ(summary.rows[2][6], "{arch: resnet20, width: 1}");
+}
+
 TEST(AtomicFile, TemporaryNamesRecordTheirWriter) {
   EXPECT_EQ(temporary_writer("x.h5.tmp-node-7-1234"), std::make_optional(std::make_pair(std::string("node-7"), 1234L)));
   EXPECT_EQ(temporary_writer("x.h5.tmp-99"), std::make_optional(std::make_pair(std::string(), 99L)));

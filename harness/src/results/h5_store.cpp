@@ -20,6 +20,7 @@
 // they were written.
 #include "results/h5_store.hpp"
 
+#include "config/raw_config.hpp"
 #include "config/yaml_text.hpp"
 #include "results/atomic_file.hpp"
 #include "results/trial_checksum.hpp"
@@ -850,8 +851,23 @@ std::optional<double> parse_number(const std::string& text) {
   return value;
 }
 
+// The value of dotted `key` in a trial's resolved config (std::nullopt when the config lacks
+// it or is not YAML).
+std::optional<std::string> config_value(const TrialRecord& trial, const std::string& key) {
+  try {
+    const YAML::Node value = find_path(load_yaml(trial.config_yaml), key);
+    if (!value.IsDefined() || value.IsNull()) return std::nullopt;
+    return yaml_text(value);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 // One column per swept key, in order of first appearance across trials: float64 when every
 // present value is a number (NaN where a trial lacks the key), else text ("" where absent).
+// A trial that did not sweep a key another trial swept (one run set `hessian.method=quadfit`
+// as one value, another swept it; `qharness merge` or a later run consolidates both) takes
+// the key's value from its resolved config, so that every row says what it ran.
 // The key `seed` is left out: the fixed seed field already holds it.
 std::vector<Column> swept_columns(const std::vector<TrialRecord>& trials, ColumnNames& names) {
   std::vector<std::map<std::string, std::string>> values_by_trial;
@@ -865,6 +881,10 @@ std::vector<Column> swept_columns(const std::vector<TrialRecord>& trials, Column
     }
     values_by_trial.push_back(std::move(values));
   }
+  for (std::size_t t = 0; t < trials.size(); ++t)
+    for (const std::string& key : keys)
+      if (!values_by_trial[t].count(key))
+        if (auto value = config_value(trials[t], key)) values_by_trial[t].emplace(key, std::move(*value));
 
   std::vector<Column> columns;
   for (const std::string& key : keys) {
