@@ -70,6 +70,30 @@ class Sweeps(CliTestCase):
         p = qharness(["run", f, "selftest.dim=2,3,4,5"], cwd=self.tmp)
         self.assertIn("16 trial(s), 12 already done, running 4", p.stderr)
 
+    def test_narrowed_and_widened_runs_into_one_folder(self):
+        f = write(os.path.join(self.tmp, "s.yaml"), SWEEP_12.format(sleep=0))
+        h5 = os.path.join(self.tmp, "results/sweep12/sweep12.h5")
+        # dim set as one value: not a swept key of these 4 trials.
+        p = qharness(["run", f, "selftest.dim=2"], cwd=self.tmp)
+        self.assert_exit(p, 0)
+        self.assertNotIn("note:", p.stderr)
+        # The whole sweep resumes them, and /summary's dim column says 2 for them too (their
+        # resolved config), not a blank/NaN that a report would show as an unlabelled row.
+        p = qharness(["run", f], cwd=self.tmp)
+        self.assertIn("12 trial(s), 4 already done, running 8", p.stderr)
+        with h5py.File(h5, "r") as h:
+            s = h["summary"][()]
+        self.assertEqual(len(s), 12)
+        self.assertEqual(sorted(s["selftest.dim"].tolist()), [2.0] * 4 + [3.0] * 4 + [4.0] * 4)
+        # A narrower run rewrites the file with its own trials and says what left it.
+        p = qharness(["run", f, "selftest.dim=3"], cwd=self.tmp)
+        self.assert_exit(p, 0)
+        self.assertIn("4 trial(s), 4 already done, running 0", p.stderr)
+        self.assertRegex(p.stderr, r"note: .*sweep12\.h5 held 8 trial\(s\) that this sweep does not list")
+        with h5py.File(h5, "r") as h:
+            self.assertEqual(len(h["trials"]), 4)
+        self.assertEqual(len(os.listdir(os.path.join(self.tmp, "results/sweep12/trials"))), 12)
+
     def test_results_file_layout(self):
         f = write(os.path.join(self.tmp, "s.yaml"), SWEEP_12.format(sleep=0))
         self.assert_exit(qharness(["run", f, "seed=3"], cwd=self.tmp), 0)

@@ -157,6 +157,22 @@ std::unique_ptr<RunLock> take_lock(const ResultsLayout& layout, const LockScope&
   return lock;
 }
 
+// How many trials the existing experiment file holds that `exp`'s sweep does not list (0 when
+// there is no file or it cannot be read: the run reports an unreadable file elsewhere).
+std::size_t trials_left_out_of_the_file(const ResultsLayout& layout, const Experiment& exp) {
+  if (!fs::exists(layout.experiment_file())) return 0;
+  std::set<std::string> listed;
+  for (const auto& t : exp.trials) listed.insert(t.id);
+  try {
+    const h5::SummaryTable summary = h5::read_summary(layout.experiment_file().string());
+    const auto id_col = std::find(summary.columns.begin(), summary.columns.end(), "trial_id") - summary.columns.begin();
+    return std::count_if(summary.rows.begin(), summary.rows.end(),
+                         [&](const auto& row) { return !listed.count(row[id_col]); });
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 std::string shard_text(const RunOptions& o) {
   return o.shard_count > 1 ? " (shard " + std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count) + ")" : "";
 }
@@ -195,6 +211,18 @@ int run_experiment(const Experiment& exp, const PluginRegistry& plugins, const R
             << mine.size() - to_run.size() << " already done, running " << to_run.size() << "; results in "
             << layout.dir.string() << "/\n";
   if (!to_run.empty()) std::cerr << "  " << threads_description(to_run) << "; OpenMP waiting: " << omp_wait_description() << "\n";
+
+  // The experiment file holds this sweep's trials: a run narrowed by overrides rewrites it
+  // without the trials an earlier run into the same folder added. Their trial files stay;
+  // say so, rather than let them vanish from the file without a word.
+  if (options.shard_count == 1) {
+    if (const std::size_t n = trials_left_out_of_the_file(layout, exp))
+      std::cerr << "note: " << layout.experiment_file().string() << " held " << n
+                << " trial(s) that this sweep does not list (an earlier run into the same folder with other "
+                   "overrides); the file now holds this sweep's trials only. Their files stay in "
+                << layout.trials_dir().string()
+                << "/: a run whose sweep lists them too (key=a,b) puts them back; another name= keeps runs apart\n";
+  }
 
   // The file this process owns: the experiment file, or its shard's file.
   const fs::path out_file = options.shard_count > 1 ? layout.shard_file(options.shard_index, options.shard_count)
