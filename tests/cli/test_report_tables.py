@@ -169,6 +169,24 @@ class ReportTables(CliTestCase):
         self.assertIn("no trial matches this table", out)
         self.assertIn("either function", out)
 
+    def test_runs_that_each_set_a_key_as_one_value_keep_their_rows_apart(self):
+        # Two runs into one folder, each with selftest.dim as one value (so no trial sweeps it),
+        # then the sweep over both puts them in one file. Each row must come from its own
+        # trial's config: labelling every trial by the first one's (as before) put all six in
+        # one "dim 2" row with n=6, silently averaging two settings.
+        f = write(os.path.join(self.tmp, "one.yaml"),
+                  "name: one\ntask: selftest\nselftest: {dim: 2}\nsweep:\n  seeds: [0, 1, 2]\n")
+        for dim in ("2", "3"):
+            self.assert_exit(qharness(["run", f, "selftest.dim=" + dim], cwd=self.tmp), 0)
+        p = qharness(["run", f, "selftest.dim=2,3"], cwd=self.tmp)
+        self.assertIn("6 trial(s), 6 already done, running 0", p.stderr)
+        results = os.path.join(self.tmp, "results/one")
+        self.assertNotIn("selftest.dim", [c for c in summary_rows(results + "/one.h5")[0]])
+        out = self.report(results, "--rows", "d=selftest.dim", "--cols", "", "--metric", "evals")
+        self.assertRegex(self.line_of(out, "2"), r"\(n=3\)|±")
+        self.assertRegex(self.line_of(out, "3"), r"\(n=3\)|±")
+        self.assertNotIn("n=6", out)
+
     def test_report_block_does_not_change_trial_ids(self):
         with_report = write(os.path.join(self.tmp, "a.yaml"), EXPERIMENT)
         without = write(os.path.join(self.tmp, "b.yaml"), EXPERIMENT.split("report:")[0])

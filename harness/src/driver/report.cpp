@@ -4,6 +4,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
 
 #include "config/config_error.hpp"
 #include "config/raw_config.hpp"
@@ -43,11 +45,10 @@ TextTable summary_table(const h5::SummaryTable& table) {
   return out;
 }
 
-// The config of the experiment's first trial (keys that no trial sweeps are the same in all).
-YAML::Node first_trial_config(const std::string& file) {
-  const std::vector<h5::TrialInfo> trials = h5::list_trials(file);
-  if (trials.empty()) return YAML::Node(YAML::NodeType::Map);
-  return load_yaml(h5::read_trial(file, trials.front().id).config_yaml);
+// The config of one trial, for its report: block (the same in every trial).
+YAML::Node first_trial_config(const std::map<std::string, std::string>& configs) {
+  if (configs.empty()) return YAML::Node(YAML::NodeType::Map);
+  return load_yaml(configs.begin()->second);
 }
 
 // The declared tables: the report: block of the experiment file as last run (so that an edited
@@ -82,7 +83,10 @@ ExperimentReport build_report(const std::string& experiment_dir, const ReportOpt
   if (options.summary && overridden)
     throw ConfigError("report: --summary prints the plain table; it takes no --rows, --cols or --metric");
 
-  const YAML::Node config = options.summary ? YAML::Node() : first_trial_config(file);
+  // Each trial's resolved config, by id (attributes only: no trial data is read).
+  const std::map<std::string, std::string> config_texts =
+      options.summary ? std::map<std::string, std::string>{} : h5::read_trial_configs(file);
+  const YAML::Node config = options.summary ? YAML::Node() : first_trial_config(config_texts);
   std::vector<ReportTableSpec> tables = options.summary ? std::vector<ReportTableSpec>{} : declared_tables(file, config);
   if (overridden) {
     ReportTableSpec spec = tables.empty() ? ReportTableSpec{} : tables.front();
@@ -109,15 +113,22 @@ ExperimentReport build_report(const std::string& experiment_dir, const ReportOpt
     report.tables.push_back(summary_table(summary));
     return report;
   }
-  const ConstantKeyLookup constant_key = [&](const std::string& path) -> std::optional<std::string> {
-    const YAML::Node v = find_path(config, path);
-    if (!v.IsDefined()) return std::nullopt;
+  // Each /summary row's trial config, parsed when first asked for.
+  const auto id_column = std::find(summary.columns.begin(), summary.columns.end(), "trial_id") - summary.columns.begin();
+  std::vector<std::optional<YAML::Node>> row_configs(summary.rows.size());
+  const ConfigKeyLookup config_key = [&](const std::string& path, std::size_t row) -> std::optional<std::string> {
+    if (!row_configs[row]) {
+      const auto text = config_texts.find(summary.rows[row][id_column]);
+      row_configs[row] = text == config_texts.end() ? YAML::Node() : load_yaml(text->second);
+    }
+    const YAML::Node v = find_path(*row_configs[row], path);
+    if (!v.IsDefined() || v.IsNull()) return std::nullopt;
     if (v.IsScalar()) return v.Scalar();
     YAML::Emitter e;
     e << YAML::Flow << v;
     return std::string(e.c_str());
   };
-  for (const auto& spec : tables) report.tables.push_back(pivot_table(summary, spec, constant_key));
+  for (const auto& spec : tables) report.tables.push_back(pivot_table(summary, spec, config_key));
   report.pivot = true;
   return report;
 }

@@ -113,7 +113,7 @@ std::vector<std::string> labels(const std::vector<ReportKey>& keys) {
 }  // namespace
 
 TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& spec,
-                      const ConstantKeyLookup& constant_key) {
+                      const ConfigKeyLookup& config_key) {
   auto column_of = [&](const std::string& name) -> std::optional<std::size_t> {
     for (std::size_t c = 0; c < summary.columns.size(); ++c)
       if (summary.columns[c] == name) return c;
@@ -121,17 +121,27 @@ TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& sp
   };
   // A key's value in summary row r.
   using Getter = std::function<std::string(std::size_t)>;
+  // A cell that holds no value ("" text, "nan" number) is filled from the trial's own config.
+  auto or_config = [&config_key](std::string value, const std::string& path, std::size_t r) {
+    if (value.empty() || value == "nan")
+      if (auto v = config_key(path, r)) return *v;
+    return value;
+  };
   auto getter = [&](const std::string& path, const std::string& role) -> Getter {
-    if (auto c = column_of(path)) return [&summary, c = *c](std::size_t r) { return summary.rows[r][c]; };
+    if (auto c = column_of(path))
+      return [&, c = *c, path](std::size_t r) { return or_config(summary.rows[r][c], path, r); };
     // A key inside a swept mapping (model.arch when the sweep sets `model: {arch: ..., ...}`).
     for (auto dot = path.rfind('.'); dot != std::string::npos; dot = dot ? path.rfind('.', dot - 1) : std::string::npos) {
       if (auto c = column_of(path.substr(0, dot)))
-        return [&summary, c = *c, rest = path.substr(dot + 1)](std::size_t r) {
-          return sub_value(summary.rows[r][c], rest);
+        return [&, c = *c, path, rest = path.substr(dot + 1)](std::size_t r) {
+          return or_config(sub_value(summary.rows[r][c], rest), path, r);
         };
       if (dot == 0) break;
     }
-    if (auto v = constant_key(path)) return [v = *v](std::size_t) { return v; };
+    // A key no trial swept: each row's own config says it.
+    for (std::size_t r = 0; r < summary.rows.size(); ++r)
+      if (config_key(path, r))
+        return [&config_key, path](std::size_t row) { return config_key(path, row).value_or(""); };
     std::vector<std::string> swept;
     for (const auto& name : summary.columns)
       if (name.find('.') != std::string::npos) swept.push_back(name);

@@ -16,13 +16,16 @@
 
 namespace qharness {
 
-// The value of a key that is not a /summary column: a config key that no trial sweeps, hence
-// the same in every trial (std::nullopt when the config has no such key).
-using ConstantKeyLookup = std::function<std::optional<std::string>(const std::string& path)>;
+// The value of config key `path` in the resolved config of the trial in /summary row `row`
+// (std::nullopt when that config has no such key). It labels a row by a key /summary has no
+// column for (a key no trial swept; two runs that each set it as one value, merged into one
+// folder, can still differ in it) and fills a swept key's cell that a trial lacks (files
+// written before /summary did so itself).
+using ConfigKeyLookup = std::function<std::optional<std::string>(const std::string& path, std::size_t row)>;
 
 // Throws ConfigError naming the key when a row/column/where key is neither a /summary column
-// nor a config key, or when the metric is not a numeric /summary column.
+// nor a key of any trial's config, or when the metric is not a numeric /summary column.
 TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& spec,
-                      const ConstantKeyLookup& constant_key);
+                      const ConfigKeyLookup& config_key);
 
 }  // namespace qharness

@@ -1096,6 +1096,17 @@ void write_trial_file(const std::string& path, const Provenance& prov,
   });
 }
 
+std::map<std::string, std::string> read_trial_configs(const std::string& path) {
+  return guarded("read the trial configs of", path, [&] {
+    const H5::H5File file = open_results_file(path);
+    const H5::Group trials = file.openGroup("trials");
+    std::map<std::string, std::string> configs;
+    for (const std::string& id : child_names(trials))
+      configs.emplace(id, read_string_attribute(open_group(trials, id), "config"));
+    return configs;
+  });
+}
+
 std::vector<TrialInfo> list_trials(const std::string& path) {
   return guarded("list the trials of", path, [&] {
     const H5::H5File file = open_results_file(path);

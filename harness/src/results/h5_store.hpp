@@ -8,6 +8,7 @@
 // std::runtime_error whose message names the operation, the file and the cause.
 // The HDF5 library is not thread-safe in Debian's serial build: call these from one thread.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,11 @@ void write_consolidated(const std::string& out_path, const Provenance& prov,
                         const std::vector<TrialInfo>& trials);
 
 Provenance read_provenance(const std::string& path);
+
+// The resolved config (attribute `config`) of every trial the file holds, by trial id, without
+// reading the trials' data: `qharness report` labels each /summary row with its own trial's
+// config where /summary has no column for a key.
+std::map<std::string, std::string> read_trial_configs(const std::string& path);
 
 // Everything back, for tests and merge checks. Throws std::runtime_error when the trial does
 // not match its checksum.
