@@ -249,6 +249,20 @@ YAML::Node find_path(const YAML::Node& root, const std::string& path) {
   return cur;
 }
 
+std::string flow_text(const YAML::Node& node) {
+  if (node.IsScalar()) return node.Scalar();
+  if (node.IsNull()) return "null";
+  YAML::Emitter emitter;
+  emitter << YAML::Flow << node;
+  return emitter.c_str();
+}
+
+std::optional<std::string> find_path_text(const YAML::Node& root, const std::string& path) {
+  const YAML::Node value = find_path(root, path);
+  if (!value.IsDefined() || value.IsNull()) return std::nullopt;
+  return flow_text(value);
+}
+
 void set_path(YAML::Node& root, const std::string& path, const YAML::Node& value) {
   auto parts = split(path, '.');
   YAML::Node cur = root;

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ void apply_overrides(RawConfig& config, const std::vector<std::string>& override
 
 // Helpers on YAML trees addressed by dotted paths.
 YAML::Node find_path(const YAML::Node& root, const std::string& path);   // null node if absent
+// A YAML value as one line of text (a /summary cell, a report label): scalars as written, null
+// as "null", collections in flow style.
+std::string flow_text(const YAML::Node& node);
+// flow_text of the value at `path`; std::nullopt when it is absent or null.
+std::optional<std::string> find_path_text(const YAML::Node& root, const std::string& path);
 void set_path(YAML::Node& root, const std::string& path, const YAML::Node& value);
 bool erase_path(YAML::Node& root, const std::string& path);
 

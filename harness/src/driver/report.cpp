@@ -114,19 +114,14 @@ ExperimentReport build_report(const std::string& experiment_dir, const ReportOpt
     return report;
   }
   // Each /summary row's trial config, parsed when first asked for.
-  const auto id_column = std::find(summary.columns.begin(), summary.columns.end(), "trial_id") - summary.columns.begin();
+  const std::size_t id_column = h5::column_index(summary, "trial_id").value();
   std::vector<std::optional<YAML::Node>> row_configs(summary.rows.size());
   const ConfigKeyLookup config_key = [&](const std::string& path, std::size_t row) -> std::optional<std::string> {
     if (!row_configs[row]) {
       const auto text = config_texts.find(summary.rows[row][id_column]);
       row_configs[row] = text == config_texts.end() ? YAML::Node() : load_yaml(text->second);
     }
-    const YAML::Node v = find_path(*row_configs[row], path);
-    if (!v.IsDefined() || v.IsNull()) return std::nullopt;
-    if (v.IsScalar()) return v.Scalar();
-    YAML::Emitter e;
-    e << YAML::Flow << v;
-    return std::string(e.c_str());
+    return find_path_text(*row_configs[row], path);
   };
   for (const auto& spec : tables) report.tables.push_back(pivot_table(summary, spec, config_key));
   report.pivot = true;

@@ -9,6 +9,7 @@
 
 #include "config/config_error.hpp"
 #include "config/raw_config.hpp"
+#include "config/yaml_text.hpp"
 #include "util/text.hpp"
 
 namespace qharness {
@@ -70,15 +71,11 @@ struct Cell {
   }
 };
 
-// The value at `path` inside a cell that holds a YAML mapping ("" when absent).
+// The value at `path` inside a cell that holds a YAML mapping ("" when absent). The cell
+// comes from a results file, so it is parsed through load_yaml (config/yaml_text.hpp).
 std::string sub_value(const std::string& cell, const std::string& path) {
   try {
-    const YAML::Node v = find_path(YAML::Load(cell), path);
-    if (!v.IsDefined() || v.IsNull()) return "";
-    if (v.IsScalar()) return v.Scalar();
-    YAML::Emitter e;
-    e << YAML::Flow << v;
-    return e.c_str();
+    return find_path_text(load_yaml(cell), path).value_or("");
   } catch (const YAML::Exception&) {
     return "";
   }
@@ -114,11 +111,7 @@ std::vector<std::string> labels(const std::vector<ReportKey>& keys) {
 
 TextTable pivot_table(const h5::SummaryTable& summary, const ReportTableSpec& spec,
                       const ConfigKeyLookup& config_key) {
-  auto column_of = [&](const std::string& name) -> std::optional<std::size_t> {
-    for (std::size_t c = 0; c < summary.columns.size(); ++c)
-      if (summary.columns[c] == name) return c;
-    return std::nullopt;
-  };
+  auto column_of = [&](const std::string& name) { return h5::column_index(summary, name); };
   // A key's value in summary row r.
   using Getter = std::function<std::string(std::size_t)>;
   // A cell that holds no value ("" text, "nan" number) is filled from the trial's own config.

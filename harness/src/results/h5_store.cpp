@@ -808,16 +808,6 @@ class ColumnNames {
   std::set<std::string> taken_;
 };
 
-// A YAML value as a summary cell: scalars as written, null as "null", collections in flow
-// style.
-std::string yaml_text(const YAML::Node& node) {
-  if (node.IsScalar()) return node.Scalar();
-  if (node.IsNull()) return "null";
-  YAML::Emitter emitter;
-  emitter << YAML::Flow << node;
-  return emitter.c_str();
-}
-
 using SweptValues = std::vector<std::pair<std::string, std::string>>;
 
 // The swept keys of one trial and their values as text, in the map's order.
@@ -833,8 +823,8 @@ SweptValues parse_swept(const TrialRecord& trial) {
   SweptValues values;
   std::set<std::string> seen;
   for (const auto& entry : root) {
-    std::string key = yaml_text(entry.first);
-    if (seen.insert(key).second) values.emplace_back(std::move(key), yaml_text(entry.second));
+    std::string key = flow_text(entry.first);
+    if (seen.insert(key).second) values.emplace_back(std::move(key), flow_text(entry.second));
   }
   return values;
 }
@@ -851,15 +841,12 @@ std::optional<double> parse_number(const std::string& text) {
   return value;
 }
 
-// The value of dotted `key` in a trial's resolved config (std::nullopt when the config lacks
-// it or is not YAML).
-std::optional<std::string> config_value(const TrialRecord& trial, const std::string& key) {
+// A trial's resolved config (an empty node when it is not YAML).
+YAML::Node trial_config(const TrialRecord& trial) {
   try {
-    const YAML::Node value = find_path(load_yaml(trial.config_yaml), key);
-    if (!value.IsDefined() || value.IsNull()) return std::nullopt;
-    return yaml_text(value);
+    return load_yaml(trial.config_yaml);
   } catch (const std::exception&) {
-    return std::nullopt;
+    return YAML::Node();
   }
 }
 
@@ -881,10 +868,14 @@ std::vector<Column> swept_columns(const std::vector<TrialRecord>& trials, Column
     }
     values_by_trial.push_back(std::move(values));
   }
-  for (std::size_t t = 0; t < trials.size(); ++t)
-    for (const std::string& key : keys)
-      if (!values_by_trial[t].count(key))
-        if (auto value = config_value(trials[t], key)) values_by_trial[t].emplace(key, std::move(*value));
+  for (std::size_t t = 0; t < trials.size(); ++t) {
+    std::optional<YAML::Node> config;  // parsed once, for the first key this trial lacks
+    for (const std::string& key : keys) {
+      if (values_by_trial[t].count(key)) continue;
+      if (!config) config = trial_config(trials[t]);
+      if (auto value = find_path_text(*config, key)) values_by_trial[t].emplace(key, std::move(*value));
+    }
+  }
 
   std::vector<Column> columns;
   for (const std::string& key : keys) {
@@ -1199,6 +1190,12 @@ TrialRecord read_trial(const std::string& path, const std::string& id) {
     const H5::H5File file = open_results_file(path);
     return read_trial_group(file.openGroup("trials"), id, Contents::kEverything);
   });
+}
+
+std::optional<std::size_t> column_index(const SummaryTable& table, const std::string& name) {
+  for (std::size_t c = 0; c < table.columns.size(); ++c)
+    if (table.columns[c] == name) return c;
+  return std::nullopt;
 }
 
 SummaryTable read_summary(const std::string& path) {

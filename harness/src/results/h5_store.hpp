@@ -9,6 +9,7 @@
 // The HDF5 library is not thread-safe in Debian's serial build: call these from one thread.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,5 +69,7 @@ struct SummaryTable {
   std::vector<std::vector<double>> numbers;  // [row][column], like rows
 };
 SummaryTable read_summary(const std::string& path);
+// The index of column `name` in `table` (std::nullopt when it has none).
+std::optional<std::size_t> column_index(const SummaryTable& table, const std::string& name);
 
 }  // namespace qharness::h5

@@ -165,7 +165,7 @@ std::size_t trials_left_out_of_the_file(const ResultsLayout& layout, const Exper
   for (const auto& t : exp.trials) listed.insert(t.id);
   try {
     const h5::SummaryTable summary = h5::read_summary(layout.experiment_file().string());
-    const auto id_col = std::find(summary.columns.begin(), summary.columns.end(), "trial_id") - summary.columns.begin();
+    const std::size_t id_col = h5::column_index(summary, "trial_id").value();
     return std::count_if(summary.rows.begin(), summary.rows.end(),
                          [&](const auto& row) { return !listed.count(row[id_col]); });
   } catch (const std::exception&) {
