@@ -1,6 +1,10 @@
 // Fake-quantization throughput: the uniform quantizer's kernel against ATen's
 // fake_quantize_per_{tensor,channel}_affine, the composed round/clamp ops, and clone() (one
 // read and one write of the tensor: the memory-bandwidth bound any fake-quant pass meets).
+// And the Lp error that the lp/mse calibrations minimize (lp_error.hpp): the fused kernel
+// against the ATen composition it replaced (fake quant, q - x, abs, float32 pow, sum in
+// double), on the tensor after a ReLU (half zeros, like a conv's input), one evaluation
+// (BM_LpError*) and a whole Brent search for the clip (BM_LpClip*), at p = 2 and p = 3.3.
 //
 //   build-quant/bin/qharness_bench_fake_quant [--elements=N] [--threads=T] [benchmark flags]
 //
@@ -10,6 +14,7 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -17,7 +22,11 @@
 #include <string>
 #include <vector>
 
+#include <boost/math/tools/minima.hpp>
+
+#include "plugins/quantizers/uniform/clip_calibration.hpp"
 #include "plugins/quantizers/uniform/fake_quant.hpp"
+#include "plugins/quantizers/uniform/lp_error.hpp"
 #include "util/omp_wait.hpp"
 #include "util/usable_cpus.hpp"
 
@@ -26,6 +35,12 @@ namespace {
 using qharness::plugins::uniform::FakeQuantSpec;
 using qharness::plugins::uniform::fake_quant_composed;
 using qharness::plugins::uniform::fake_quant_kernel;
+using qharness::plugins::uniform::Grid;
+using qharness::plugins::uniform::GridParameters;
+using qharness::plugins::uniform::grid_parameters;
+using qharness::plugins::uniform::lp_error_grid;
+using qharness::plugins::uniform::lp_error_sum;
+using qharness::plugins::uniform::lp_optimal_clip;
 
 std::int64_t g_elements = std::int64_t{1} << 24;
 constexpr std::int64_t kChannels = 64;
@@ -120,12 +135,82 @@ void BM_OursPerChannel(benchmark::State& state) {
   set_checks(state, in.channel_scale);
 }
 
+// ---- The Lp error of the lp/mse calibrations ---------------------------------------------
+
+const at::Tensor& relu_x() {
+  static const at::Tensor r = inputs().x.clamp_min(0.0).contiguous();
+  return r;
+}
+
+// A 4-bit unsigned grid at `clip`, as a tensor parameter set and as the kernel's float grid.
+GridParameters unsigned_grid(double clip) {
+  return grid_parameters(Grid::Integer, 4, false, at::scalar_tensor(clip, at::kDouble), 0);
+}
+
+// The composition lp_error.hpp replaced: mean |Q(x) - x|^p with a float32 pow.
+double composed_lp_error(const at::Tensor& x, double clip, double p) {
+  const GridParameters g = unsigned_grid(clip);
+  at::Tensor e = (fake_quant_kernel(x, g.scale, g.offset, g.spec, at::Tensor()) - x).abs_();
+  if (p != 1.0) e.pow_(p);
+  return e.sum(at::kDouble).item<double>() / static_cast<double>(x.numel());
+}
+
+double fused_lp_error(const at::Tensor& x, double clip, double p) {
+  return lp_error_sum(x.data_ptr<float>(), x.numel(), lp_error_grid(unsigned_grid(clip)), p) /
+         static_cast<double>(x.numel());
+}
+
+constexpr double kLpClip = 1.7;  // about the 4-bit Lp-optimal clip of ReLU(N(0, 1))
+
+double p_of(const benchmark::State& state) { return static_cast<double>(state.range(0)) / 10.0; }
+
+void BM_LpErrorComposed(benchmark::State& state) {
+  const double p = p_of(state);
+  for (auto _ : state) benchmark::DoNotOptimize(composed_lp_error(relu_x(), kLpClip, p));
+  state.SetBytesProcessed(state.iterations() * relu_x().numel() * static_cast<std::int64_t>(sizeof(float)));
+}
+
+void BM_LpErrorFused(benchmark::State& state) {
+  const double p = p_of(state);
+  for (auto _ : state) benchmark::DoNotOptimize(fused_lp_error(relu_x(), kLpClip, p));
+  state.SetBytesProcessed(state.iterations() * relu_x().numel() * static_cast<std::int64_t>(sizeof(float)));
+  // The two agree up to float32 pow's rounding (~1e-7 relative; the fused one is exact to ~1e-14).
+  const double a = composed_lp_error(relu_x(), kLpClip, p), b = fused_lp_error(relu_x(), kLpClip, p);
+  state.counters["rel_diff_vs_composed"] = std::abs(a - b) / a;
+}
+
+// The whole clip search: Brent (as clip_calibration.cpp runs it) on the composed error,
+// against lp_optimal_clip (the fused kernel on the nonzero entries).
+void BM_LpClipComposed(benchmark::State& state) {
+  const double p = p_of(state), max_x = relu_x().max().item<double>();
+  for (auto _ : state) {
+    std::uintmax_t iterations = 100;
+    benchmark::DoNotOptimize(boost::math::tools::brent_find_minima(
+        [&](double c) { return composed_lp_error(relu_x(), c, p); }, 1e-6 * max_x, max_x, 20, iterations));
+  }
+}
+
+void BM_LpClipFused(benchmark::State& state) {
+  const double p = p_of(state), max_x = relu_x().max().item<double>();
+  for (auto _ : state) benchmark::DoNotOptimize(lp_optimal_clip(relu_x(), Grid::Integer, 4, false, p, max_x));
+  std::uintmax_t iterations = 100;
+  const double composed = boost::math::tools::brent_find_minima(
+      [&](double c) { return composed_lp_error(relu_x(), c, p); }, 1e-6 * max_x, max_x, 20, iterations).first;
+  state.counters["clip_rel_diff_vs_composed"] =
+      std::abs(lp_optimal_clip(relu_x(), Grid::Integer, 4, false, p, max_x) - composed) / composed;
+}
+
 BENCHMARK(BM_Clone)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AtenPerTensor)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AtenPerChannel)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ComposedPerTensor)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_OursPerTensor)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_OursPerChannel)->Unit(benchmark::kMillisecond)->UseRealTime();
+// Argument: 10 p (20: p = 2, the mse calibration's multiplication path; 33: p = 3.3, the series).
+BENCHMARK(BM_LpErrorComposed)->Arg(20)->Arg(33)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LpErrorFused)->Arg(20)->Arg(33)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LpClipComposed)->Arg(20)->Arg(33)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LpClipFused)->Arg(20)->Arg(33)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

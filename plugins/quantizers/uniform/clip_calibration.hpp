@@ -6,7 +6,9 @@
 //   lp          the clip minimizing mean(|Q(x) - x|^p), p >= 1, found by Boost.Math's Brent
 //               minimizer (boost::math::tools::brent_find_minima) over (0, m], m = minmax's
 //               clip (searched on [1e-6 m, m]; the result is never worse than m itself).
-//               Q is the quantizer's own grid with round-to-nearest.
+//               Q is the quantizer's own grid with round-to-nearest. Each evaluation is one
+//               fused pass of lp_error.hpp over the tensor's nonzero entries (the zeros' error
+//               added back), the power in float64.
 //   aciq        Banner, Nahshan, Soudry, "Post training 4-bit quantization of convolutional
 //               networks for rapid-deployment" (NeurIPS 2019), "ACIQ": the clip alpha that
 //               minimizes the analytic clipping + rounding MSE of a Laplace(mu, b) or

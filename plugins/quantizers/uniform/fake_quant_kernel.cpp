@@ -1,4 +1,5 @@
 #include "fake_quant.hpp"
+#include "fake_quant_element.hpp"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -16,35 +17,6 @@
 
 namespace qharness::plugins::uniform {
 namespace {
-
-// 1.5 * 2^23: for |y| < 2^22, (y + kMagic) lies in [2^23, 2^24) where the float spacing is
-// 1, so the addition rounds y to an integer (half to even, the default rounding mode) and
-// the subtraction is exact. Gives +0 for y in (-0.5, 0], like the composed path's
-// y + (r - y). Needs IEEE arithmetic: no -ffast-math (which would fold it away).
-constexpr float kMagic = 12582912.0f;
-constexpr double kMagicRange = 4194304.0;  // 2^22
-
-// The per-element work. kOffset/kStochastic/kMagicRound/kPerElement are compile-time so
-// that each inner loop is branch-free and vectorizes. kPerElement: scale and offset are
-// arrays indexed like x (used when channels are short runs); otherwise one value each.
-template <bool kOffset, bool kStochastic, bool kMagicRound, bool kPerElement>
-inline float quantize_one(float xk, float uk, float s, float o, float lo, float hi) {
-  float y = kOffset ? (xk - o) / s : xk / s;
-  y = y < lo ? lo : y;
-  y = y > hi ? hi : y;
-  float r;
-  if (kStochastic) {
-    const float v = y + uk;
-    float n;
-    if (kMagicRound) n = (v + kMagic) - kMagic;
-    else n = std::nearbyint(v) + 0.0f;
-    r = n > v ? n - 1.0f : n;  // floor(v) from round-to-nearest
-  } else {
-    if (kMagicRound) r = (y + kMagic) - kMagic;
-    else r = std::nearbyint(y) + 0.0f;  // + 0 turns -0 into +0, as (y + kMagic) - kMagic does
-  }
-  return kOffset ? r * s + o : r * s;
-}
 
 // The per-element work over [0, count). kOffset/kStochastic/kMagicRound/kPerElement are
 // compile-time so that each loop is branch-free. kPerElement: scale and offset are arrays
@@ -236,8 +208,7 @@ at::Tensor fake_quant_kernel(const at::Tensor& x_in, const at::Tensor& scale_in,
   const float* fp = offset.defined() ? offset.data_ptr<float>() : nullptr;
   const float lo = static_cast<float>(spec.lo);
   const float hi = static_cast<float>(spec.hi);
-  // Stochastic rounding adds u < 1 before rounding, hence the margin of 1.
-  const bool magic = std::max(std::abs(spec.lo), std::abs(spec.hi)) + 1.0 < kMagicRange;
+  const bool magic = magic_rounding_applies(spec.lo, spec.hi);
 
   at::Tensor scale_period, offset_period;
   const bool periodic = channels > 1 && inner < kMinRun && channels * inner <= kMaxPeriod;
