@@ -129,6 +129,39 @@ class TorchScriptQuantizer(CliTestCase):
         self.assertEqual(len(lapq), 1)
         self.assertLessEqual(lapq[0]["metrics"]["calib_loss"], lapq[0]["metrics"]["calib_loss_init"] + 1e-12)
 
+    def test_an_optimizer_that_needs_the_clip_gradient_is_refused_before_the_sweep(self):
+        """The torchscript quantizer does not declare clip_gradient, so LAPQ's search gets no
+        gradient: ceres with its analytic gradient is refused before any trial (it used to fail
+        in every trial, after lp-pstar), in ptq and wherever `at: lapq` runs the search; the same
+        ceres with its numeric gradient, and any quantizer choice that gives the gradient, pass the
+        check. Nothing is written for a refused run."""
+        scripted = "{quantizer: torchscript, module: modules/uniform.pt, bits: 4}"
+        builtin = "{quantizer: uniform, bits: 4}"
+        ceres = "optimizer: {name: ceres, gradient: analytic, maxiter: 2}"
+
+        def yaml(name, task, weights, activations, optimizer=ceres, method="lapq"):
+            text = ptq_yaml(name, weights, activations, method=method).replace(
+                "optimizer: {name: powell, maxiter: 1}", optimizer)
+            if task == "hessian":
+                text = text.replace("task: ptq", "task: hessian") + "hessian: {method: fd, at: lapq, layers: [first-quantized, second-quantized]}\n"
+            if task == "landscape":
+                text = text.replace("task: ptq", "task: landscape") + "landscape: {grid: 3, at: lapq, layers: [first-quantized, second-quantized]}\n"
+            return text
+
+        for name, task in (("cp", "ptq"), ("ch", "hessian"), ("cl", "landscape")):
+            p = self.run_file(name + ".yaml", yaml(name, task, builtin, scripted))
+            self.assert_exit(p, 2)
+            self.assertRegex(p.stderr, name + r"\.yaml:\d+:\d+: ptq\.optimizer: \S+ is lapq, and optimizer 'ceres' "
+                                           r"refuses to minimize without the loss's gradient in the clips .*analytic.*"
+                                           r"quantizer 'torchscript' \(quant\.activations\) does not declare clip_gradient")
+            self.assertFalse(os.path.exists(os.path.join(self.tmp, "results", name)), "nothing may be written")
+        # Passing the check (the schema and the probe only: --dry-run runs no trial).
+        for name, text in (("ok-numeric", yaml("ok-numeric", "ptq", builtin, scripted,
+                                                  "optimizer: {name: ceres, gradient: numeric}")),
+                           ("ok-gradient", yaml("ok-gradient", "ptq", builtin, builtin)),
+                           ("ok-no-search", yaml("ok-no-search", "ptq", scripted, scripted, method="lp-pstar"))):
+            self.assert_exit(self.run_file(name + ".yaml", text, "--dry-run"), 0)
+
     def test_pow2_example_puts_values_on_powers_of_two(self):
         import torch
         path = os.path.join(self.mod, "pow2.pt")

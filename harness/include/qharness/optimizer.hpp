@@ -21,7 +21,9 @@ struct Objective {
   // f(x). Always present.
   std::function<double(const std::vector<double>& x)> value;
   // f(x) and its gradient written into `gradient` (resized by the callee). May be empty: a
-  // plugin that needs a gradient then falls back to finite differences or refuses.
+  // plugin that needs a gradient then falls back to finite differences or refuses by throwing
+  // from minimize() (before the sweep, the driver asks each clip-search optimizer whether it
+  // minimizes a small quadratic without a gradient; docs/plugins.md, "Traits").
   std::function<double(const std::vector<double>& x, std::vector<double>& gradient)>
       value_and_gradient;
 };

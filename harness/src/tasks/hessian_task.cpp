@@ -183,11 +183,14 @@ SchemaNode hessian_schema() {
   return s;
 }
 
-// Before the sweep: quantizers that serve their roles, and for method exact a clip gradient
-// from every quantizer whose clips are studied (hessian.params).
-void check_hessian(const ResolvedConfig& cfg, const PluginCatalog& plugins, const OriginLookup& origin_of,
+// Before the sweep: quantizers that serve their roles, at lapq an optimizer that can search
+// with what they give, and for method exact a clip gradient from every quantizer whose clips
+// are studied (hessian.params).
+void check_hessian(const ResolvedConfig& cfg, const PluginRegistry& plugins, const OriginLookup& origin_of,
                    std::vector<std::string>& errors) {
   check_quant_roles(cfg, plugins, origin_of, {true, true, false}, errors);
+  if (cfg.get_string("hessian.at") == "lapq")
+    check_search_gradient(cfg, plugins, origin_of, "hessian.at is lapq", errors);
   if (cfg.get_string("hessian.method") != "exact") return;
   const std::string params = cfg.get_string("hessian.params");
   check_clip_gradient(cfg, plugins, origin_of, {params != "activations", params != "weights", false}, "hessian.method",

@@ -165,7 +165,8 @@ SchemaNode landscape_schema() {
 
 TaskInfo landscape_task() {
   return {"landscape", "the calibration loss on a 2-D grid over two layers' clipping values, and its nonseparability",
-          {"data", "model", "quant", "ptq"}, landscape_schema, run_landscape, quant_roles_check({true, true, false})};
+          {"data", "model", "quant", "ptq"}, landscape_schema, run_landscape,
+          clip_search_check("landscape.at")};
 }
 
 }  // namespace qharness

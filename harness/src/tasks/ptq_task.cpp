@@ -132,7 +132,7 @@ SchemaNode ptq_schema() {
 TaskInfo ptq_task() {
   return {"ptq", "post-training quantization: minmax/mse/lp/aciq/lp-pstar clips, or LAPQ's joint loss-aware search",
           {"data", "model", "quant"}, ptq_schema, run_ptq,
-          quant_roles_check({true, true, false})};
+          clip_search_check("ptq.method")};
 }
 
 }  // namespace qharness

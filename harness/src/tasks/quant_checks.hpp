@@ -6,7 +6,12 @@
 //   - every active slot of the quant: block (bits < 32) names a plugin that serves the slot's
 //     role (quant.weights: weights, quant.activations: activations, quant.gradients: gradients);
 //   - a method that differentiates the loss in the clips (hessian method exact) finds every
-//     studied slot's plugin declaring clip_gradient.
+//     studied slot's plugin declaring clip_gradient;
+//   - a clip search (ptq.optimizer, run by ptq's lapq and by `at: lapq`) whose quantizers do
+//     not all declare clip_gradient gets no gradient: an optimizer that refuses to minimize
+//     without one (ceres with `gradient: analytic`) is refused now, not after every trial's
+//     lp-pstar. The optimizer is asked, not named: it is built with the trial's options and
+//     run on a small quadratic without a gradient, and with one.
 #include <string>
 #include <vector>
 
@@ -18,7 +23,7 @@ namespace qharness {
 
 void check_quant_roles(const ResolvedConfig& cfg, const PluginCatalog& plugins, const OriginLookup& origin_of,
                        QuantSlots which, std::vector<std::string>& errors);
-// The check of a task that needs no more than that (ptq, landscape, quant-train).
+// The check of a task that needs no more than that (quant-train).
 TaskCheck quant_roles_check(QuantSlots which);
 
 // For the active slots of `which`: `key` (e.g. "hessian.method") is the setting that needs the
@@ -27,5 +32,14 @@ TaskCheck quant_roles_check(QuantSlots which);
 void check_clip_gradient(const ResolvedConfig& cfg, const PluginCatalog& plugins, const OriginLookup& origin_of,
                          QuantSlots which, const std::string& key, const std::string& need,
                          const std::string& instead, std::vector<std::string>& errors);
+
+// For a trial that runs the clip search with ptq.optimizer; `why` is the setting that runs it
+// ("ptq.method is lapq").
+void check_search_gradient(const ResolvedConfig& cfg, const PluginRegistry& plugins, const OriginLookup& origin_of,
+                           const std::string& why, std::vector<std::string>& errors);
+// The check of a task that quantizes weights and activations and runs the clip search when the
+// setting at `key` is lapq (ptq: ptq.method, landscape: landscape.at): quantizer roles, then
+// check_search_gradient.
+TaskCheck clip_search_check(const std::string& key);
 
 }  // namespace qharness

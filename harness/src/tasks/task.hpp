@@ -39,9 +39,10 @@ class TrialContext {
   std::string results_root_;
 };
 
-// A task's check of a resolved trial before any trial runs (TaskInfo::check).
+// A task's check of a resolved trial before any trial runs (TaskInfo::check). It gets the
+// registry, not only the catalog, so that it can build a plugin to ask it (quant_checks.hpp).
 using TaskCheck =
-    std::function<void(const ResolvedConfig&, const PluginCatalog&, const OriginLookup&, std::vector<std::string>& errors)>;
+    std::function<void(const ResolvedConfig&, const PluginRegistry&, const OriginLookup&, std::vector<std::string>& errors)>;
 
 struct TaskInfo {
   std::string name;                 // the value of `task:`
