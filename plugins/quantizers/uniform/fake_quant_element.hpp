@@ -1,7 +1,8 @@
 #pragma once
 // One element of uniform fake quantization (fake_quant.hpp's formula in float32, in its
 // order): the fast kernel's inner loops and the fused Lp-error kernel (lp_error.hpp) both
-// use it, so the error they measure is the error of the grid the kernel applies, to the bit.
+// use it, so for one float32 scale (and offset) the error the second measures is the error of
+// the values the first writes, to the bit.
 // Internal to the uniform quantizer.
 #include <cmath>
 

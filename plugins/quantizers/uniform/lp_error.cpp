@@ -53,13 +53,16 @@ inline double log2_positive(float e) {
   return static_cast<double>(k) + s * poly;
 }
 
-// 2^y for y <= 1023 (0 below -1022, where e^p < 2.3e-308 cannot move a sum of errors).
-// y = n + f, n the nearest integer, |f| <= 1/2; 2^f = exp(f ln 2) by its Taylor series to
-// degree 11 (remainder < 3e-15 relative), 2^n from the exponent bits.
+// 2^y: inf where it overflows, 0 below -1022 (where e^p < 2.3e-308 cannot move a sum of
+// errors). y = n + f, n the nearest integer, |f| <= 1/2; 2^f = exp(f ln 2) by its Taylor series
+// to degree 11 (remainder < 1e-14 relative), 2^n from the exponent bits. Above 1022 it takes
+// 2^(y - 1) * 2, so that 2^n stays a finite double and the last doubling overflows to inf.
 inline double exp2_of(double y) {
   constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
   const bool underflow = y < -1022.0;
+  const bool high = y > 1022.0;
   y = underflow ? -1022.0 : y;
+  y = y - (high ? 1.0 : 0.0);
   y = y > 1023.0 ? 1023.0 : y;
   const double t = y + kRound;
   const double n = t - kRound;
@@ -79,7 +82,7 @@ inline double exp2_of(double y) {
   poly = poly * u + 0.5;
   poly = poly * u + 1.0;
   poly = poly * u + 1.0;
-  return poly * two_n * (underflow ? 0.0 : 1.0);
+  return poly * two_n * (underflow ? 0.0 : 1.0) * (high ? 2.0 : 1.0);
 }
 
 // e^p, kPower = 1..4 by multiplication, kPower = 0 for any p >= 1. e = 0 gives 0; e = inf

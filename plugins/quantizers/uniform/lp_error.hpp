@@ -3,10 +3,11 @@
 // quantity the `lp` and `mse` calibrations minimize over the clip, evaluated ~25 times per
 // tensor by Brent's search. Internal to the uniform quantizer.
 //
-// Q is fake_quant_element.hpp's quantize_one (round to nearest), so |Q(x) - x| is the float32
-// value the fake-quant kernel's output gives, to the bit. The power is taken in double:
-// p = 1..4 by multiplication, any other p >= 1 as 2^(p log2 e) with log2 and exp2 evaluated by
-// series in double (relative error ~1e-14, against float32 pow's ~6e-8), and the terms are
+// Q is fake_quant_element.hpp's quantize_one (round to nearest), so for a given float32 scale
+// |Q(x) - x| is the float32 value the fake-quant kernel's output gives, to the bit. The power is
+// taken in double: p = 1..4 by multiplication (grids of up to 22 bits; wider ones take the
+// series), any other p >= 1 as 2^(p log2 e) with log2 and exp2 evaluated by series in double
+// (relative error below 1e-13, against float32 pow's ~6e-8), and the terms are
 // summed in double over fixed chunks of the input whose sums are added in order, so the result
 // does not depend on the thread count or on which vector clone runs.
 //
