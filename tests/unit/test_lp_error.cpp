@@ -140,10 +140,11 @@ TEST(LpError, TheZerosErrorIsAddedBackOnAGridWithoutAZeroLevel) {
   }
 }
 
-TEST(LpError, TheLpClipOfAPostReluTensorCountsItsZeros) {
-  // Half zeros: the clip search sets them aside and adds their error back; the Lp error at the
-  // returned clip must be the error of the whole tensor, minimized (checked against clips
-  // either side by the float64 reference).
+TEST(LpError, TheLpClipOfAPostReluTensorMinimizesTheWholeTensorsError) {
+  // Half zeros, which the clip search sets aside: the clip it returns must minimize the Lp error
+  // of the whole tensor (checked against clips either side by the float64 reference). On this
+  // grid a zero costs nothing; that its error is added back where it does cost is the test
+  // above, on the reference grid.
   const at::Tensor x = at::randn({50000}, seeded(4)).clamp_min(0.0);
   for (double p : {2.0, 3.3}) {
     const double max_x = x.max().item<double>();
