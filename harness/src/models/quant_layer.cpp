@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "models/one_channel_conv.hpp"
+
 namespace qharness {
 namespace {
 
@@ -107,6 +109,9 @@ void QConv2dImpl::reset() {
 at::Tensor QConv2dImpl::forward(const at::Tensor& x) {
   const auto& o = options;
   return quantized_forward(x, [&](const at::Tensor& in, const at::Tensor& w) {
+    // A one-channel input (grayscale images' first layer) takes our weight gradient: faster than
+    // oneDNN's and the same for any thread count (models/one_channel_conv.hpp).
+    if (one_input_channel_conv_applies(in, w, o.stride, o.groups)) return conv2d_one_input_channel(in, w, bias, o.padding);
     return at::conv2d(in, w, bias, {o.stride, o.stride}, {o.padding, o.padding}, {1, 1}, o.groups);
   });
 }
