@@ -42,11 +42,12 @@ double rel(const at::Tensor& a, const at::Tensor& b) {
 
 class OneChannelConv : public ::testing::TestWithParam<Shape> {};
 
-// Widths where the output's width is a multiple of the 8 lanes, and where it is not (the
-// partial last block); with and without padding; 3x3 and 5x5.
+// Output widths that are a multiple of the 8 lanes (16, 24: no partial block) and that are not
+// (28, 7, 21, 1: a partial last block); with and without padding; 3x3 and 5x5.
 INSTANTIATE_TEST_SUITE_P(Shapes, OneChannelConv,
                          ::testing::Values(Shape{6, 28, 28, 6, 5, 2}, Shape{5, 13, 11, 4, 5, 0}, Shape{3, 28, 28, 16, 3, 1},
-                                           Shape{2, 9, 23, 3, 3, 0}, Shape{1, 5, 5, 2, 5, 0}));
+                                           Shape{2, 9, 23, 3, 3, 0}, Shape{1, 5, 5, 2, 5, 0}, Shape{4, 16, 16, 5, 3, 1},
+                                           Shape{2, 12, 28, 3, 5, 0}));
 
 TEST_P(OneChannelConv, TheGradientsAreAtensUpToSummationOrderAndMatchAFloat64Reference) {
   const Shape s = GetParam();
@@ -126,6 +127,38 @@ TEST(OneChannelConv, TheInputGradientIsAtensAndADifferentiatedBackwardUsesAtensF
   at::Tensor hx = torch::autograd::grad({gw.square().sum()}, {x})[0];
   at::Tensor hx2 = torch::autograd::grad({gw2.square().sum()}, {x2})[0];
   EXPECT_LT(rel(hx, hx2), 1e-5);
+}
+
+TEST(OneChannelConv, InputWeightAndBiasGradientsInOneBackwardMatchAtens) {
+  // The common training case when a clip upstream has a gradient: all three wanted at once.
+  at::manual_seed(7);
+  at::Tensor x = at::randn({4, 1, 14, 14}).requires_grad_(true);
+  at::Tensor w = at::randn({6, 1, 5, 5}).requires_grad_(true);
+  at::Tensor b = at::randn({6}).requires_grad_(true);
+  at::Tensor x2 = x.detach().clone().requires_grad_(true), w2 = w.detach().clone().requires_grad_(true),
+             b2 = b.detach().clone().requires_grad_(true);
+  at::Tensor g = at::randn({4, 6, 14, 14});
+  auto ours = torch::autograd::grad({conv2d_one_input_channel(x, w, b, 2)}, {x, w, b}, {g});
+  auto aten = torch::autograd::grad({at::conv2d(x2, w2, b2, {1, 1}, {2, 2})}, {x2, w2, b2}, {g});
+  EXPECT_TRUE(at::equal(ours[0], aten[0])) << "the input's gradient is ATen's";
+  EXPECT_LT(rel(ours[1], aten[1]), 1e-5);
+  EXPECT_LT(rel(ours[2], aten[2]), 1e-5);
+}
+
+TEST(OneChannelConv, AMaskedLayersDenseWeightGetsTheMaskedGradient) {
+  // QConv2d's weight mask (forward w * mask, straight-through backward) wraps the op unchanged.
+  at::manual_seed(8);
+  QConv2d conv(QConv2dOptions(1, 4, 3).with_padding(1));
+  conv->weight_mask = at::rand({4, 1, 3, 3}) > 0.5;
+  at::Tensor x = at::randn({3, 1, 9, 9});
+  at::Tensor y = conv->forward(x);
+  at::Tensor masked = (conv->weight * conv->weight_mask).detach();
+  EXPECT_TRUE(at::equal(y, at::conv2d(x, masked, conv->bias.detach(), {1, 1}, {1, 1})));
+  at::Tensor g = at::randn_like(y);
+  y.backward(g);
+  auto [ref_w, ref_b] = reference(x, g, 3, 1);
+  EXPECT_LT(rel(conv->weight.grad(), ref_w), 1e-6) << "straight-through: the dense weight gets the whole gradient";
+  EXPECT_LT(rel(conv->bias.grad(), ref_b), 1e-6);
 }
 
 TEST(OneChannelConv, ALayerWithoutBiasGetsItsWeightGradient) {

@@ -13,8 +13,10 @@
 //
 // The forward pass and the input's gradient stay ATen's (oneDNN); only the weight's and the
 // bias's change, by float summation order. When the backward pass itself is being
-// differentiated (create_graph, e.g. the exact clip Hessian), all three come from ATen's
-// differentiable formula instead.
+// differentiated (create_graph, e.g. the first of the exact clip Hessian's two passes), all
+// three come from ATen's differentiable formula instead. One more difference, past overflow
+// only: an infinite output gradient at a position whose window reaches into the zero border
+// gives NaN here (inf * 0, as the definition says); oneDNN may skip the border's products.
 #include <ATen/ATen.h>
 
 #include <cstdint>
