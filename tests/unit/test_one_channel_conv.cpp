@@ -40,6 +40,21 @@ double rel(const at::Tensor& a, const at::Tensor& b) {
   return ((a.to(at::kDouble) - b.to(at::kDouble)).norm() / b.to(at::kDouble).norm()).item<double>();
 }
 
+// An input, weight and bias that all want gradients (square images, square kernels), and an
+// independent copy of them for ATen's own path.
+struct Leaves {
+  static std::tuple<at::Tensor, at::Tensor, at::Tensor> make(std::int64_t images, std::int64_t size, std::int64_t out,
+                                                             std::int64_t kernel) {
+    return {at::randn({images, 1, size, size}).requires_grad_(true),
+            at::randn({out, 1, kernel, kernel}).requires_grad_(true), at::randn({out}).requires_grad_(true)};
+  }
+  static std::tuple<at::Tensor, at::Tensor, at::Tensor> copy_of(const at::Tensor& x, const at::Tensor& w,
+                                                                const at::Tensor& b) {
+    auto leaf = [](const at::Tensor& t) { return t.detach().clone().requires_grad_(true); };
+    return {leaf(x), leaf(w), leaf(b)};
+  }
+};
+
 class OneChannelConv : public ::testing::TestWithParam<Shape> {};
 
 // Output widths that are a multiple of the 8 lanes (16, 24: no partial block) and that are not
@@ -109,11 +124,8 @@ TEST(OneChannelConv, AColumnOnlyPastTheOutputsWidthDoesNotEnterTheSum) {
 
 TEST(OneChannelConv, TheInputGradientIsAtensAndADifferentiatedBackwardUsesAtensFormula) {
   at::manual_seed(4);
-  at::Tensor x = at::randn({4, 1, 12, 12}).requires_grad_(true);
-  at::Tensor w = at::randn({5, 1, 3, 3}).requires_grad_(true);
-  at::Tensor b = at::randn({5}).requires_grad_(true);
-  at::Tensor x2 = x.detach().clone().requires_grad_(true), w2 = w.detach().clone().requires_grad_(true),
-             b2 = b.detach().clone().requires_grad_(true);
+  auto [x, w, b] = Leaves::make(4, 12, 5, 3);
+  auto [x2, w2, b2] = Leaves::copy_of(x, w, b);
   at::Tensor y = conv2d_one_input_channel(x, w, b, 1), y2 = at::conv2d(x2, w2, b2, {1, 1}, {1, 1});
   // First order: the input's gradient is ATen's own, to the bit.
   at::Tensor gx = torch::autograd::grad({y.square().sum()}, {x}, {}, true)[0];
@@ -132,11 +144,8 @@ TEST(OneChannelConv, TheInputGradientIsAtensAndADifferentiatedBackwardUsesAtensF
 TEST(OneChannelConv, InputWeightAndBiasGradientsInOneBackwardMatchAtens) {
   // The common training case when a clip upstream has a gradient: all three wanted at once.
   at::manual_seed(7);
-  at::Tensor x = at::randn({4, 1, 14, 14}).requires_grad_(true);
-  at::Tensor w = at::randn({6, 1, 5, 5}).requires_grad_(true);
-  at::Tensor b = at::randn({6}).requires_grad_(true);
-  at::Tensor x2 = x.detach().clone().requires_grad_(true), w2 = w.detach().clone().requires_grad_(true),
-             b2 = b.detach().clone().requires_grad_(true);
+  auto [x, w, b] = Leaves::make(4, 14, 6, 5);
+  auto [x2, w2, b2] = Leaves::copy_of(x, w, b);
   at::Tensor g = at::randn({4, 6, 14, 14});
   auto ours = torch::autograd::grad({conv2d_one_input_channel(x, w, b, 2)}, {x, w, b}, {g});
   auto aten = torch::autograd::grad({at::conv2d(x2, w2, b2, {1, 1}, {2, 2})}, {x2, w2, b2}, {g});
