@@ -20,7 +20,7 @@ constexpr std::int64_t kLanes = 8;
 
 struct Geometry {
   std::int64_t images, rows_out, cols_out, kernel_rows, kernel_cols;
-  std::int64_t padded_rows, padded_cols;   // of one padded image (see padded_images)
+  std::int64_t padded_rows, padded_cols;   // of one padded image (one_input_channel_weight_gradient)
   std::int64_t cols_in_blocks;             // cols_out rounded up to kLanes
 };
 

@@ -188,9 +188,7 @@ SchemaNode hessian_schema() {
 // are studied (hessian.params).
 void check_hessian(const ResolvedConfig& cfg, const PluginRegistry& plugins, const OriginLookup& origin_of,
                    std::vector<std::string>& errors) {
-  check_quant_roles(cfg, plugins, origin_of, {true, true, false}, errors);
-  if (cfg.get_string("hessian.at") == "lapq")
-    check_search_gradient(cfg, plugins, origin_of, "hessian.at is lapq", errors);
+  check_clip_search(cfg, plugins, origin_of, "hessian.at", errors);
   if (cfg.get_string("hessian.method") != "exact") return;
   const std::string params = cfg.get_string("hessian.params");
   check_clip_gradient(cfg, plugins, origin_of, {params != "activations", params != "weights", false}, "hessian.method",

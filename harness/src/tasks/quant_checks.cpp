@@ -74,6 +74,27 @@ std::string probe_minimize(const PluginRegistry& plugins, const PluginSelection&
   }
 }
 
+// For a trial that runs the clip search with ptq.optimizer; `why` is the setting that runs it
+// ("ptq.method is lapq").
+void check_search_gradient(const ResolvedConfig& cfg, const PluginRegistry& plugins, const OriginLookup& origin_of,
+                           const std::string& why, std::vector<std::string>& errors) {
+  // The search gets the clip gradient only when every quantized slot's plugin declares it
+  // (PtqCalibrator::clip_gradient).
+  std::string without;
+  for (const auto& [name, path] : without_clip_gradient(cfg, plugins, {true, true, false}))
+    without += (without.empty() ? "" : " and ") + ("quantizer '" + name + "' (" + path + ")");
+  if (without.empty() || !cfg.plugins.count("ptq.optimizer")) return;
+  const PluginSelection& optimizer = cfg.plugin("ptq.optimizer");
+  const std::string refusal = probe_minimize(plugins, optimizer, false);
+  // Refused with the gradient too: not about the gradient; the trial says what it is.
+  if (refusal.empty() || !probe_minimize(plugins, optimizer, true).empty()) return;
+  errors.push_back(where(origin_of, "ptq.optimizer.name") + "ptq.optimizer: " + why + ", and optimizer '" +
+                   optimizer.name + "' refuses to minimize without the loss's gradient in the clips (\"" + refusal +
+                   "\"), which the search cannot give: " + without +
+                   " does not declare clip_gradient. Choose an optimizer that needs no gradient "
+                   "(`qharness plugins` lists them) or its gradient-free setting");
+}
+
 }  // namespace
 
 void check_quant_roles(const ResolvedConfig& cfg, const PluginCatalog& plugins, const OriginLookup& origin_of,
@@ -103,31 +124,15 @@ void check_clip_gradient(const ResolvedConfig& cfg, const PluginCatalog& plugins
                      ") does not declare clip_gradient: its quantize() is not differentiable in the clip; " + instead);
 }
 
-TaskCheck clip_search_check(const std::string& key) {
-  return [key](const ResolvedConfig& cfg, const PluginRegistry& plugins, const OriginLookup& origin_of,
-               std::vector<std::string>& errors) {
-    check_quant_roles(cfg, plugins, origin_of, {true, true, false}, errors);
-    if (cfg.get_string(key) == "lapq") check_search_gradient(cfg, plugins, origin_of, key + " is lapq", errors);
-  };
+void check_clip_search(const ResolvedConfig& cfg, const PluginRegistry& plugins, const OriginLookup& origin_of,
+                       const std::string& key, std::vector<std::string>& errors) {
+  check_quant_roles(cfg, plugins, origin_of, {true, true, false}, errors);
+  if (cfg.get_string(key) == "lapq") check_search_gradient(cfg, plugins, origin_of, key + " is lapq", errors);
 }
 
-void check_search_gradient(const ResolvedConfig& cfg, const PluginRegistry& plugins, const OriginLookup& origin_of,
-                           const std::string& why, std::vector<std::string>& errors) {
-  // The search gets the clip gradient only when every quantized slot's plugin declares it
-  // (PtqCalibrator::clip_gradient).
-  std::string without;
-  for (const auto& [name, path] : without_clip_gradient(cfg, plugins, {true, true, false}))
-    without += (without.empty() ? "" : " and ") + ("quantizer '" + name + "' (" + path + ")");
-  if (without.empty() || !cfg.plugins.count("ptq.optimizer")) return;
-  const PluginSelection& optimizer = cfg.plugin("ptq.optimizer");
-  const std::string refusal = probe_minimize(plugins, optimizer, false);
-  // Refused with the gradient too: not about the gradient; the trial says what it is.
-  if (refusal.empty() || !probe_minimize(plugins, optimizer, true).empty()) return;
-  errors.push_back(where(origin_of, "ptq.optimizer.name") + "ptq.optimizer: " + why + ", and optimizer '" +
-                   optimizer.name + "' refuses to minimize without the loss's gradient in the clips (\"" + refusal +
-                   "\"), which the search cannot give: " + without +
-                   " does not declare clip_gradient. Choose an optimizer that needs no gradient "
-                   "(`qharness plugins` lists them) or its gradient-free setting");
+TaskCheck clip_search_check(const std::string& key) {
+  return [key](const ResolvedConfig& cfg, const PluginRegistry& plugins, const OriginLookup& origin_of,
+               std::vector<std::string>& errors) { check_clip_search(cfg, plugins, origin_of, key, errors); };
 }
 
 }  // namespace qharness

@@ -33,13 +33,12 @@ void check_clip_gradient(const ResolvedConfig& cfg, const PluginCatalog& plugins
                          QuantSlots which, const std::string& key, const std::string& need,
                          const std::string& instead, std::vector<std::string>& errors);
 
-// For a trial that runs the clip search with ptq.optimizer; `why` is the setting that runs it
-// ("ptq.method is lapq").
-void check_search_gradient(const ResolvedConfig& cfg, const PluginRegistry& plugins, const OriginLookup& origin_of,
-                           const std::string& why, std::vector<std::string>& errors);
-// The check of a task that quantizes weights and activations and runs the clip search when the
-// setting at `key` is lapq (ptq: ptq.method, landscape: landscape.at): quantizer roles, then
-// check_search_gradient.
+// For a task that quantizes weights and activations and runs the clip search when the setting
+// at `key` is lapq (ptq: ptq.method, landscape and hessian: their `at`): quantizer roles, then
+// whether ptq.optimizer can search with what the quantizers give.
+void check_clip_search(const ResolvedConfig& cfg, const PluginRegistry& plugins, const OriginLookup& origin_of,
+                       const std::string& key, std::vector<std::string>& errors);
+// That check as a task's check (ptq, landscape).
 TaskCheck clip_search_check(const std::string& key);
 
 }  // namespace qharness
